@@ -1,0 +1,5 @@
+export * from './http/types.js'
+export * from './errors/oauth-error.js'
+export type * from './storage/types.js'
+export * from './storage/memory.js'
+export type * from './notifier/types.js'

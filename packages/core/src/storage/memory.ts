@@ -1,0 +1,277 @@
+import { ExpiryHeap } from './expiry-heap.js'
+import type {
+  AuthRequestRecord,
+  AuthRequestStatus,
+  CibaStorage,
+  ClientRecord,
+  DeliveryRecord,
+  RefreshTokenUse,
+  TokenRecord,
+  TransitionEffects,
+} from './types.js'
+
+/** Options for {@link MemoryStorage}. */
+export interface MemoryStorageOptions {
+  /** Current time in epoch seconds; injectable for tests. Defaults to the system clock. */
+  readonly clock?: () => number
+  /** How many expired records a write sweeps at most (amortised, never an O(n) pause). Default 32. */
+  readonly sweepBatch?: number
+}
+
+interface Timed<T> {
+  readonly value: T
+  readonly removeAt: number
+}
+
+const systemClock = (): number => Math.floor(Date.now() / 1000)
+
+/** Shallow-copies and freezes a record (and its nested plain values) so callers cannot mutate storage. */
+function freeze<T extends object>(value: T): T {
+  for (const key of Object.keys(value)) {
+    const nested = (value as Record<string, unknown>)[key]
+    if (nested !== null && typeof nested === 'object' && !Object.isFrozen(nested)) freeze(nested)
+  }
+  return Object.freeze(value)
+}
+
+function copy<T extends object>(value: T): T {
+  return freeze(structuredClone(value))
+}
+
+/**
+ * The embedded, single-process storage (the default). O(1) per operation; expired records are
+ * swept incrementally from an expiry heap on every write, so memory does not grow without bound
+ * and no request pays for an O(n) sweep.
+ *
+ * @example
+ * const provider = createProvider({ ...config, storage: new MemoryStorage() })
+ */
+export class MemoryStorage implements CibaStorage {
+  readonly #clock: () => number
+  readonly #sweepBatch: number
+  readonly #authRequests = new Map<string, Timed<AuthRequestRecord>>()
+  readonly #tokens = new Map<string, Timed<TokenRecord>>()
+  readonly #tokensByGrant = new Map<string, Set<string>>()
+  readonly #revokedGrants = new Map<string, number>()
+  readonly #once = new Map<string, number>()
+  readonly #clients = new Map<string, ClientRecord>()
+  readonly #deliveries = new Map<string, DeliveryRecord>()
+  readonly #expiry = new ExpiryHeap()
+
+  constructor(options: MemoryStorageOptions = {}) {
+    this.#clock = options.clock ?? systemClock
+    this.#sweepBatch = options.sweepBatch ?? 32
+  }
+
+  /** Number of live records of each kind (for tests and benchmarks). */
+  get size(): { authRequests: number; tokens: number; once: number; deliveries: number; scheduled: number } {
+    return {
+      authRequests: this.#authRequests.size,
+      tokens: this.#tokens.size,
+      once: this.#once.size,
+      deliveries: this.#deliveries.size,
+      scheduled: this.#expiry.size,
+    }
+  }
+
+  async createAuthRequest(record: AuthRequestRecord, retainSeconds: number): Promise<boolean> {
+    this.#sweep()
+    if (this.#liveAuthRequest(record.id) !== undefined) return false
+    const removeAt = record.expiresAt + Math.max(0, retainSeconds)
+    this.#authRequests.set(record.id, { value: copy(record), removeAt })
+    this.#expiry.push(removeAt, `a${record.id}`)
+    return true
+  }
+
+  async getAuthRequest(id: string): Promise<AuthRequestRecord | undefined> {
+    return this.#liveAuthRequest(id)?.value
+  }
+
+  async recordPoll(id: string, polledAt: number): Promise<AuthRequestRecord | undefined> {
+    this.#sweep()
+    const entry = this.#liveAuthRequest(id)
+    if (entry === undefined) return undefined
+    this.#authRequests.set(id, { value: Object.freeze({ ...entry.value, lastPolledAt: polledAt }), removeAt: entry.removeAt })
+    return entry.value
+  }
+
+  async transitionAuthRequest(
+    id: string,
+    from: readonly AuthRequestStatus[],
+    patch: Partial<Omit<AuthRequestRecord, 'id' | 'clientId'>>,
+    effects?: TransitionEffects,
+  ): Promise<AuthRequestRecord | undefined> {
+    this.#sweep()
+    const entry = this.#liveAuthRequest(id)
+    if (entry === undefined || !from.includes(entry.value.status)) return undefined
+    const next: Record<string, unknown> = { ...entry.value }
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete next[key]
+      else next[key] = structuredClone(value)
+    }
+    const record = freeze(next as unknown as AuthRequestRecord)
+    this.#authRequests.set(id, { value: record, removeAt: entry.removeAt })
+    if (effects?.tokens !== undefined) this.#saveTokens(effects.tokens)
+    if (effects?.delivery !== undefined) this.#deliveries.set(effects.delivery.id, copy(effects.delivery))
+    return record
+  }
+
+  async saveTokens(records: readonly TokenRecord[]): Promise<void> {
+    this.#sweep()
+    this.#saveTokens(records)
+  }
+
+  async findToken(id: string): Promise<TokenRecord | undefined> {
+    return this.#liveToken(id)?.value
+  }
+
+  async useRefreshToken(id: string, usedAt: number, replacements: readonly TokenRecord[]): Promise<RefreshTokenUse> {
+    this.#sweep()
+    const entry = this.#liveToken(id)
+    if (entry === undefined || entry.value.kind !== 'refresh_token') return { outcome: 'missing' }
+    if (entry.value.usedAt !== undefined) {
+      this.#revoke(entry.value.grantId, entry.removeAt)
+      return { outcome: 'reused', record: entry.value }
+    }
+    const record = Object.freeze({ ...entry.value, usedAt })
+    this.#tokens.set(id, { value: record, removeAt: entry.removeAt })
+    this.#saveTokens(replacements)
+    return { outcome: 'used', record }
+  }
+
+  async revokeGrant(grantId: string, until: number): Promise<void> {
+    this.#sweep()
+    this.#revoke(grantId, until)
+  }
+
+  async markOnce(key: string, expiresAt: number): Promise<boolean> {
+    this.#sweep()
+    const existing = this.#once.get(key)
+    if (existing !== undefined && existing > this.#clock()) return false
+    this.#once.set(key, expiresAt)
+    this.#expiry.push(expiresAt, `o${key}`)
+    return true
+  }
+
+  async getClient(clientId: string): Promise<ClientRecord | undefined> {
+    return this.#clients.get(clientId)
+  }
+
+  async putClient(record: ClientRecord): Promise<void> {
+    this.#clients.set(record.clientId, copy(record))
+  }
+
+  async deleteClient(clientId: string): Promise<boolean> {
+    return this.#clients.delete(clientId)
+  }
+
+  async enqueueDelivery(record: DeliveryRecord): Promise<void> {
+    this.#deliveries.set(record.id, copy(record))
+  }
+
+  async claimDeliveries(now: number, limit: number, leaseUntil: number): Promise<DeliveryRecord[]> {
+    // The outbox holds only undelivered notifications (small); a scan here is off the request path.
+    const claimed: DeliveryRecord[] = []
+    for (const [id, record] of this.#deliveries) {
+      if (claimed.length >= limit) break
+      if (record.nextAttemptAt > now) continue
+      this.#deliveries.set(id, Object.freeze({ ...record, nextAttemptAt: leaseUntil }))
+      claimed.push(record)
+    }
+    return claimed
+  }
+
+  async rescheduleDelivery(
+    id: string,
+    patch: Pick<DeliveryRecord, 'attempts' | 'nextAttemptAt'> & { readonly lastError?: string },
+  ): Promise<void> {
+    const record = this.#deliveries.get(id)
+    if (record !== undefined) this.#deliveries.set(id, Object.freeze({ ...record, ...patch }))
+  }
+
+  async removeDelivery(id: string): Promise<void> {
+    this.#deliveries.delete(id)
+  }
+
+  async close(): Promise<void> {}
+
+  #liveAuthRequest(id: string): Timed<AuthRequestRecord> | undefined {
+    const entry = this.#authRequests.get(id)
+    if (entry === undefined) return undefined
+    if (entry.removeAt <= this.#clock()) {
+      this.#authRequests.delete(id)
+      return undefined
+    }
+    return entry
+  }
+
+  #liveToken(id: string): Timed<TokenRecord> | undefined {
+    const entry = this.#tokens.get(id)
+    if (entry === undefined) return undefined
+    if (entry.removeAt <= this.#clock() || this.#isRevoked(entry.value.grantId)) return undefined
+    return entry
+  }
+
+  #isRevoked(grantId: string): boolean {
+    const until = this.#revokedGrants.get(grantId)
+    return until !== undefined && until > this.#clock()
+  }
+
+  #saveTokens(records: readonly TokenRecord[]): void {
+    for (const record of records) {
+      if (this.#isRevoked(record.grantId)) continue
+      this.#tokens.set(record.id, { value: copy(record), removeAt: record.expiresAt })
+      let set = this.#tokensByGrant.get(record.grantId)
+      if (set === undefined) this.#tokensByGrant.set(record.grantId, (set = new Set()))
+      set.add(record.id)
+      this.#expiry.push(record.expiresAt, `t${record.id}`)
+    }
+  }
+
+  #revoke(grantId: string, until: number): void {
+    const current = this.#revokedGrants.get(grantId) ?? 0
+    if (until > current) {
+      this.#revokedGrants.set(grantId, until)
+      this.#expiry.push(until, `g${grantId}`)
+    }
+    for (const tokenId of this.#tokensByGrant.get(grantId) ?? []) this.#tokens.delete(tokenId)
+    this.#tokensByGrant.delete(grantId)
+  }
+
+  /** Removes up to `sweepBatch` records whose time has come. */
+  #sweep(): void {
+    const now = this.#clock()
+    const heap = this.#expiry
+    for (let i = 0; i < this.#sweepBatch && heap.peekTime() <= now; i++) {
+      const tagged = heap.pop()
+      const key = tagged.slice(1)
+      switch (tagged[0]) {
+        case 'a': {
+          const entry = this.#authRequests.get(key)
+          if (entry !== undefined && entry.removeAt <= now) this.#authRequests.delete(key)
+          break
+        }
+        case 't': {
+          const entry = this.#tokens.get(key)
+          if (entry !== undefined && entry.removeAt <= now) {
+            this.#tokens.delete(key)
+            const set = this.#tokensByGrant.get(entry.value.grantId)
+            set?.delete(key)
+            if (set?.size === 0) this.#tokensByGrant.delete(entry.value.grantId)
+          }
+          break
+        }
+        case 'o': {
+          const expiresAt = this.#once.get(key)
+          if (expiresAt !== undefined && expiresAt <= now) this.#once.delete(key)
+          break
+        }
+        case 'g': {
+          const until = this.#revokedGrants.get(key)
+          if (until !== undefined && until <= now) this.#revokedGrants.delete(key)
+          break
+        }
+      }
+    }
+  }
+}
