@@ -1,0 +1,5 @@
+export { runStorageConformance } from './conformance.js'
+export { runStandalone } from './standalone.js'
+export type { StorageConformanceOptions, StorageTestEnvironment } from './harness.js'
+export type { TimeMode } from './time.js'
+export * as fixtures from './fixtures.js'
