@@ -1,5 +1,16 @@
+export { createProvider, type CibaProvider, type ProviderHandlers, type EndpointHandler } from './provider.js'
+export {
+  CIBA_GRANT_TYPE, DEFAULT_ROUTES,
+  type ProviderConfig, type Routes, type UserResolver, type ResolvedUser, type RequestContext, type PolicyHooks,
+} from './config.js'
+export type { ClientMetadata, TokenEndpointAuthMethod } from './clients/metadata.js'
+export type { Approval, Denial, DecisionResult } from './grant/decide.js'
+export { ProviderEventBus, type ProviderEvents } from './events.js'
 export * from './http/types.js'
+export { handleNodeRequest, readBody, stripPrefix, type NodeHandlerResult, type NodeHandlerTarget } from './http/node.js'
 export * from './errors/oauth-error.js'
+export { statusFor, type EndpointName } from './errors/to-response.js'
 export type * from './storage/types.js'
-export * from './storage/memory.js'
+export { MemoryStorage, type MemoryStorageOptions } from './storage/memory.js'
 export type * from './notifier/types.js'
+export type { Settings } from './settings.js'

@@ -1,0 +1,170 @@
+import { Ajv, type ValidateFunction } from 'ajv'
+import { CIBA_GRANT_TYPE } from '../config.js'
+import type { CibaStorage, ClientRecord, DeliveryMode } from '../storage/types.js'
+import { clientMetadataSchema, type ClientMetadata, type TokenEndpointAuthMethod } from './metadata.js'
+
+/** A client as the endpoints use it: metadata with defaults applied, plus derived lookups. */
+export interface Client {
+  readonly id: string
+  readonly metadata: Readonly<ClientMetadata>
+  readonly authMethod: TokenEndpointAuthMethod
+  readonly grantTypes: ReadonlySet<string>
+  readonly deliveryMode: DeliveryMode | undefined
+  readonly idTokenAlg: string
+  /** Scopes the client may request; `undefined` = every supported scope. */
+  readonly allowedScopes: ReadonlySet<string> | undefined
+  /** The shared secret, for `client_secret_*` methods. */
+  readonly secret: string | undefined
+  readonly source: 'static' | 'registered'
+}
+
+/** Thrown by {@link normalizeClient}: `field` names the offending metadata member. */
+export class ClientMetadataError extends Error {
+  override readonly name = 'ClientMetadataError'
+  constructor(readonly field: string, message: string) {
+    super(message)
+  }
+}
+
+/** What client validation needs to know about the OP. */
+export interface ClientPolicy {
+  readonly idTokenAlgs: readonly string[]
+  readonly requestObjectAlgs: readonly string[]
+  readonly deliveryModes: readonly DeliveryMode[]
+  readonly allowHttpNotificationEndpoints: boolean
+}
+
+const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt'])
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** Is `value` an acceptable notification endpoint? (CIBA §4: https; loopback http in development.) */
+export function isAcceptableNotificationEndpoint(value: string, allowHttpLoopback: boolean): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  if (url.hash !== '' || url.username !== '' || url.password !== '') return false
+  if (url.protocol === 'https:') return true
+  return allowHttpLoopback && url.protocol === 'http:' && LOOPBACK.has(url.hostname)
+}
+
+/** Compiles the client metadata schema once (per provider, at start-up). */
+export function compileClientSchema(): ValidateFunction {
+  return new Ajv({ allErrors: false, strict: false }).compile(clientMetadataSchema)
+}
+
+/**
+ * Validates client metadata and fills in defaults (RFC 7591 §2, CIBA Core §4).
+ * @throws ClientMetadataError naming the field.
+ */
+export function normalizeClient(
+  input: ClientMetadata,
+  policy: ClientPolicy,
+  validate: ValidateFunction,
+  source: Client['source'],
+): Client {
+  if (!validate(input)) {
+    const error = validate.errors?.[0]
+    const field = error?.instancePath.split('/')[1] ?? String(error?.params?.['missingProperty'] ?? 'metadata')
+    throw new ClientMetadataError(field, `${field} ${error?.message ?? 'is invalid'}`)
+  }
+  const authMethod = input.token_endpoint_auth_method ?? 'client_secret_basic'
+  const grantTypes = input.grant_types ?? [CIBA_GRANT_TYPE]
+  const idTokenAlg = input.id_token_signed_response_alg ?? 'RS256'
+  const deliveryMode = input.backchannel_token_delivery_mode ?? (grantTypes.includes(CIBA_GRANT_TYPE) ? 'poll' : undefined)
+
+  if (SECRET_METHODS.has(authMethod) && input.client_secret === undefined) {
+    throw new ClientMetadataError('client_secret', `client_secret is required for ${authMethod}`)
+  }
+  if (authMethod === 'private_key_jwt' && input.jwks === undefined && input.jwks_uri === undefined) {
+    throw new ClientMetadataError('jwks', 'private_key_jwt requires jwks or jwks_uri')
+  }
+  if (input.jwks !== undefined && input.jwks_uri !== undefined) {
+    throw new ClientMetadataError('jwks', 'jwks and jwks_uri are mutually exclusive')
+  }
+  if (!policy.idTokenAlgs.includes(idTokenAlg)) {
+    throw new ClientMetadataError('id_token_signed_response_alg', `id_token_signed_response_alg ${idTokenAlg} is not supported by this OP's keys`)
+  }
+  const requestAlg = input.backchannel_authentication_request_signing_alg
+  if (requestAlg !== undefined && !policy.requestObjectAlgs.includes(requestAlg)) {
+    throw new ClientMetadataError('backchannel_authentication_request_signing_alg', `backchannel_authentication_request_signing_alg ${requestAlg} is not supported`)
+  }
+  if (deliveryMode !== undefined) {
+    if (!policy.deliveryModes.includes(deliveryMode)) {
+      throw new ClientMetadataError('backchannel_token_delivery_mode', `backchannel_token_delivery_mode ${deliveryMode} is not enabled`)
+    }
+    // CIBA §4: poll and ping clients use the CIBA grant at the token endpoint.
+    if (deliveryMode !== 'push' && !grantTypes.includes(CIBA_GRANT_TYPE)) {
+      throw new ClientMetadataError('grant_types', `grant_types must include ${CIBA_GRANT_TYPE} for ${deliveryMode} mode`)
+    }
+    const endpoint = input.backchannel_client_notification_endpoint
+    if (deliveryMode !== 'poll') {
+      if (endpoint === undefined) {
+        throw new ClientMetadataError('backchannel_client_notification_endpoint', `backchannel_client_notification_endpoint is required for ${deliveryMode} mode`)
+      }
+      if (!isAcceptableNotificationEndpoint(endpoint, policy.allowHttpNotificationEndpoints)) {
+        throw new ClientMetadataError('backchannel_client_notification_endpoint', 'backchannel_client_notification_endpoint must be an https URL')
+      }
+    }
+  }
+  const metadata: ClientMetadata = {
+    ...input,
+    token_endpoint_auth_method: authMethod,
+    grant_types: grantTypes,
+    id_token_signed_response_alg: idTokenAlg,
+    ...(deliveryMode === undefined ? {} : { backchannel_token_delivery_mode: deliveryMode }),
+    backchannel_user_code_parameter: input.backchannel_user_code_parameter ?? false,
+  }
+  return Object.freeze({
+    id: input.client_id,
+    metadata: Object.freeze(metadata),
+    authMethod,
+    grantTypes: new Set(grantTypes),
+    deliveryMode,
+    idTokenAlg,
+    allowedScopes: input.scope === undefined ? undefined : new Set(input.scope.split(' ').filter(Boolean)),
+    secret: input.client_secret,
+    source,
+  })
+}
+
+/** Finds clients: static ones from configuration first, then those registered in storage. */
+export class ClientRegistry {
+  readonly #static: ReadonlyMap<string, Client>
+  readonly #storage: CibaStorage
+  readonly #policy: ClientPolicy
+  readonly #validate: ValidateFunction
+
+  constructor(staticClients: ReadonlyMap<string, Client>, storage: CibaStorage, policy: ClientPolicy, validate: ValidateFunction) {
+    this.#static = staticClients
+    this.#storage = storage
+    this.#policy = policy
+    this.#validate = validate
+  }
+
+  isStatic(clientId: string): boolean {
+    return this.#static.has(clientId)
+  }
+
+  /** The client, or `undefined` for an unknown id. */
+  async find(clientId: string): Promise<Client | undefined> {
+    const found = this.#static.get(clientId)
+    if (found !== undefined) return found
+    const record = await this.#storage.getClient(clientId)
+    return record === undefined ? undefined : this.fromRecord(record)
+  }
+
+  /** A stored registration as a client (its metadata was validated when registered). */
+  fromRecord(record: ClientRecord): Client | undefined {
+    try {
+      const metadata = { ...record.metadata, client_id: record.clientId } as ClientMetadata
+      const withSecret = record.clientSecret === undefined ? metadata : { ...metadata, client_secret: record.clientSecret }
+      return normalizeClient(withSecret, this.#policy, this.#validate, 'registered')
+    } catch {
+      // A registration that no longer fits the OP's policy (e.g. a key was removed) is unusable.
+      return undefined
+    }
+  }
+}

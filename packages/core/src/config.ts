@@ -1,0 +1,140 @@
+import type { JWK } from 'jose'
+import type { Notifier } from './notifier/types.js'
+import type { CibaStorage, DeliveryMode } from './storage/types.js'
+import type { ClientMetadata } from './clients/metadata.js'
+import type { ProviderEvents } from './events.js'
+
+/** The CIBA grant type (CIBA Core §4, §10.1). */
+export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba'
+
+/** Context handed to integrator hooks: who is asking, and the raw request parameters. */
+export interface RequestContext {
+  readonly client: Readonly<ClientMetadata> & { readonly client_id: string }
+  /** The validated authentication request parameters (wire names). */
+  readonly params: Readonly<Record<string, string>>
+}
+
+/** A user the OP knows. */
+export interface ResolvedUser {
+  readonly sub: string
+}
+
+/**
+ * Finds the user a backchannel authentication request names (CIBA Core §7.1).
+ *
+ * @example
+ * const users: UserResolver = {
+ *   findByLoginHint: (hint) => db.users.byEmailOrName(hint),   // -> { sub } | undefined
+ *   claims: (sub, scope) => ({ sub, email: db.users.get(sub).email }),
+ * }
+ */
+export interface UserResolver {
+  /** `login_hint`: return `undefined` for nobody (answered `unknown_user_id`). */
+  findByLoginHint(hint: string, ctx: RequestContext): ResolvedUser | undefined | Promise<ResolvedUser | undefined>
+  /**
+   * `login_hint_token` (CIBA §7.1): verify the token as your deployment defines it. Throw
+   * `ExpiredLoginHintToken` when it expired; return `undefined` for nobody. Omit to reject the parameter.
+   */
+  findByLoginHintToken?(token: string, ctx: RequestContext): ResolvedUser | undefined | Promise<ResolvedUser | undefined>
+  /** Claims for userinfo (OIDC Core §5.3) given the granted scope. `sub` is always set by the OP. */
+  claims(sub: string, scope: readonly string[], ctx: { readonly clientId: string }): Record<string, unknown> | Promise<Record<string, unknown>>
+}
+
+/** Integrator policy hooks for the backchannel authentication request (CIBA Core §7.1). */
+export interface PolicyHooks {
+  /** Replace the default `binding_message` policy; throw `InvalidBindingMessage` to reject. */
+  validateBindingMessage?(message: string, ctx: RequestContext): void | Promise<void>
+  /** Verify a `user_code` (CIBA §7.1); return `false` (or throw `InvalidUserCode`) to reject. */
+  verifyUserCode?(userCode: string, user: ResolvedUser, ctx: RequestContext): boolean | Promise<boolean>
+  /** Any further risk check; throw an `OAuthError` with any CIBA §13 code to reject. */
+  validateRequestContext?(ctx: RequestContext & { readonly user: ResolvedUser }): void | Promise<void>
+}
+
+/** Configuration of {@link createProvider}. Validated at start-up; never mutated. */
+export interface ProviderConfig {
+  /** The OP's issuer identifier: `https` URL (or `http` on loopback), no query or fragment. */
+  readonly issuer: string
+  /**
+   * Private signing JWKs (RSA, EC P-256/384/521, Ed25519). `kid` is taken from the JWK or derived
+   * from its RFC 7638 thumbprint. The first key of each algorithm signs; all are published.
+   */
+  readonly signingKeys: readonly JWK[]
+  /** Where state lives. Default: a new {@link MemoryStorage}. */
+  readonly storage?: CibaStorage
+  /** Static clients (RFC 7591 metadata with wire names). */
+  readonly clients?: readonly ClientMetadata[]
+  readonly users: UserResolver
+  readonly notifier: Notifier
+  readonly hooks?: PolicyHooks
+  /** `scopes_supported`. Default `openid profile email address phone offline_access`. */
+  readonly scopes?: readonly string[]
+  /** `claims_supported`. Default: the OIDC standard claims of the default scopes. */
+  readonly claims?: readonly string[]
+  /** `acr_values_supported`; when set, `acr_values` outside it are rejected. */
+  readonly acrValues?: readonly string[]
+  /** Delivery modes the OP enables. Default `['poll']`. */
+  readonly deliveryModes?: readonly DeliveryMode[]
+  /** Support for the `user_code` parameter (CIBA §7.1, discovery flag). Default `false`. */
+  readonly userCodeSupported?: boolean
+  readonly polling?: {
+    /** Minimum seconds between polls, returned as `interval` (CIBA §7.3). Default 5. */
+    readonly interval?: number
+  }
+  readonly requestedExpiry?: {
+    /** `expires_in` when the client sends no `requested_expiry`. Default 300. */
+    readonly default?: number
+    /** Lower bound. Default 10. */
+    readonly min?: number
+    /** Upper bound. Default 3600. */
+    readonly max?: number
+    /** Out-of-range `requested_expiry`: clamp into bounds (default) or reject with `invalid_request`. */
+    readonly outOfRange?: 'clamp' | 'reject'
+  }
+  /** Seconds an expired or finished request is kept to answer `expired_token`/`invalid_grant`. Default 600. */
+  readonly expiredRetention?: number
+  readonly tokens?: {
+    /** Access token lifetime in seconds. Default 3600. */
+    readonly accessTokenTtl?: number
+    /** Refresh token lifetime in seconds. Default 14 days. */
+    readonly refreshTokenTtl?: number
+    /** ID token lifetime in seconds. Default 3600. */
+    readonly idTokenTtl?: number
+  }
+  /** Endpoint paths relative to the mount point (and to the issuer, for discovery). */
+  readonly routes?: Partial<Routes>
+  /** Request body limit in bytes for adapters that read the body. Default 64 KiB. */
+  readonly bodyLimit?: number
+  /** Clock skew tolerated on JWT time claims, seconds. Default 30. */
+  readonly clockSkew?: number
+  /** Current time in epoch seconds. Injectable for tests. */
+  readonly clock?: () => number
+  /** Generates `auth_req_id`s and tokens (≥128 bits of entropy, URL-safe). Injectable for tests. */
+  readonly generateId?: () => string
+  /** Options that are only safe in development. */
+  readonly development?: {
+    /** Allow `http` notification endpoints on loopback hosts (CIBA requires https otherwise). */
+    readonly allowHttpNotificationEndpoints?: boolean
+  }
+  /** Subscribe to provider events at creation (also possible later via `provider.on`). */
+  readonly on?: Partial<{ [E in keyof ProviderEvents]: (payload: ProviderEvents[E]) => void }>
+}
+
+/** Endpoint paths. */
+export interface Routes {
+  readonly discovery: string
+  readonly jwks: string
+  readonly backchannelAuthentication: string
+  readonly token: string
+  readonly userinfo: string
+  readonly registration: string
+}
+
+/** Default endpoint paths. */
+export const DEFAULT_ROUTES: Routes = Object.freeze({
+  discovery: '/.well-known/openid-configuration',
+  jwks: '/jwks',
+  backchannelAuthentication: '/backchannel-authentication',
+  token: '/token',
+  userinfo: '/userinfo',
+  registration: '/register',
+})

@@ -1,0 +1,131 @@
+import { authenticateClient } from '../client-auth/authenticate-client.js'
+import type { Client } from '../clients/registry.js'
+import { CIBA_GRANT_TYPE, type RequestContext, type ResolvedUser } from '../config.js'
+import { InvalidUserCode, MissingUserCode, OAuthError } from '../errors/oauth-error.js'
+import { jsonResponse, type NeutralRequest, type NeutralResponse } from '../http/types.js'
+import { createAuthenticationRequestValidator, type AuthenticationRequest } from '../request/authentication-request.js'
+import { validateBindingMessageDefault } from '../request/binding-message.js'
+import { parseForm, type FormParams } from '../request/form.js'
+import { resolveUser } from '../request/resolve-user.js'
+import type { AuthRequestRecord } from '../storage/types.js'
+import type { EndpointDeps } from './deps.js'
+
+/** Turns a raw form into the parameters to validate (e.g. unpacking a signed request object). */
+export type RequestParamsReader = (form: FormParams, client: Client) => Promise<Readonly<Record<string, string>>>
+
+/** The default reader: plain parameters only; a `request` object is refused unless a reader handles it. */
+const plainParams: RequestParamsReader = async (form, client) => {
+  if (form['request'] !== undefined) {
+    throw new OAuthError('invalid_request', { description: 'signed authentication requests are not enabled' })
+  }
+  // CIBA §7.1.1: a client registered for signed requests must send them.
+  if (client.metadata.backchannel_authentication_request_signing_alg !== undefined) {
+    throw new OAuthError('invalid_request', { description: 'this client must send a signed authentication request (request parameter)' })
+  }
+  return form
+}
+
+/**
+ * `POST` backchannel authentication endpoint (CIBA Core §7): authenticate the client, validate
+ * the request, resolve the user, persist a pending request, reach the user's device, answer
+ * `{ auth_req_id, expires_in, interval }` (§7.3).
+ */
+export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, readParams: RequestParamsReader = plainParams) {
+  const { settings, storage, events } = deps
+  const validate = createAuthenticationRequestValidator(settings)
+  const clientAuth = deps.clientAuth(settings.urls.backchannelAuthentication)
+
+  return async function backchannelAuthentication(req: NeutralRequest): Promise<NeutralResponse> {
+    const form = parseForm(req)
+    const client = await authenticateClient(req, form, clientAuth)
+    // CIBA §7.1 / §13: only clients registered for CIBA may use this endpoint.
+    if (client.deliveryMode === undefined || (client.deliveryMode !== 'push' && !client.grantTypes.has(CIBA_GRANT_TYPE))) {
+      throw new OAuthError('unauthorized_client', { description: 'client is not registered for CIBA' })
+    }
+    if (!settings.deliveryModes.includes(client.deliveryMode)) {
+      throw new OAuthError('unauthorized_client', { description: `delivery mode ${client.deliveryMode} is not enabled` })
+    }
+    const params = await readParams(form, client)
+    const request = validate(params, client)
+    const ctx: RequestContext = { client: client.metadata, params: request.params }
+    const user = await resolveUser(request.hint, ctx, { users: settings.users, issuer: settings.issuer, keys: await deps.keys() })
+    await applyPolicy(request, user, client, ctx, deps)
+
+    const record = await persist(request, user, client, deps)
+    await notify(record, client, deps)
+    events.emit('authentication_request.created', { authReqId: record.id, clientId: client.id, sub: user.sub })
+
+    const body: Record<string, unknown> = { auth_req_id: record.id, expires_in: request.expiresIn }
+    // CIBA §7.3: interval only for clients that poll the token endpoint (poll and ping).
+    if (client.deliveryMode !== 'push') body.interval = record.interval
+    return jsonResponse(200, body)
+  }
+}
+
+/** Binding message, user code and the integrator's own risk checks (CIBA Core §7.1). */
+async function applyPolicy(request: AuthenticationRequest, user: ResolvedUser, client: Client, ctx: RequestContext, deps: EndpointDeps): Promise<void> {
+  const { hooks, userCodeSupported } = deps.settings
+  if (request.bindingMessage !== undefined) {
+    if (hooks.validateBindingMessage !== undefined) await hooks.validateBindingMessage(request.bindingMessage, ctx)
+    else validateBindingMessageDefault(request.bindingMessage)
+  }
+  if (userCodeSupported && client.metadata.backchannel_user_code_parameter === true) {
+    if (request.userCode === undefined) throw new MissingUserCode()
+    if (hooks.verifyUserCode === undefined || !(await hooks.verifyUserCode(request.userCode, user, ctx))) throw new InvalidUserCode()
+  }
+  if (hooks.validateRequestContext !== undefined) await hooks.validateRequestContext({ ...ctx, user })
+}
+
+async function persist(request: AuthenticationRequest, user: ResolvedUser, client: Client, deps: EndpointDeps): Promise<AuthRequestRecord> {
+  const { settings, storage } = deps
+  const now = settings.clock()
+  const base = {
+    clientId: client.id,
+    status: 'pending' as const,
+    sub: user.sub,
+    scope: request.scope.join(' '),
+    deliveryMode: client.deliveryMode!,
+    createdAt: now,
+    expiresAt: now + request.expiresIn,
+    interval: settings.interval,
+    ...(request.acrValues === undefined ? {} : { acrValues: request.acrValues }),
+    ...(request.bindingMessage === undefined ? {} : { bindingMessage: request.bindingMessage }),
+    ...(request.clientNotificationToken === undefined ? {} : { clientNotificationToken: request.clientNotificationToken }),
+  }
+  // A 256-bit id collides only through a broken generator; one retry guards an injected one.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const record: AuthRequestRecord = { id: settings.generateId(), ...base }
+    if (await storage.createAuthRequest(record, settings.expiredRetention)) return record
+  }
+  throw new Error('could not allocate a unique auth_req_id')
+}
+
+async function notify(record: AuthRequestRecord, client: Client, deps: EndpointDeps): Promise<void> {
+  try {
+    await deps.settings.notifier.notify({
+      authReqId: record.id,
+      sub: record.sub,
+      clientId: client.id,
+      ...(typeof client.metadata.client_name === 'string' ? { clientName: client.metadata.client_name } : {}),
+      scope: record.scope.split(' '),
+      ...(record.bindingMessage === undefined ? {} : { bindingMessage: record.bindingMessage }),
+      ...(record.acrValues === undefined ? {} : { acrValues: record.acrValues }),
+      deliveryMode: record.deliveryMode,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+    })
+  } catch (error) {
+    if (error instanceof OAuthError) {
+      await deps.storage.transitionAuthRequest(record.id, ['pending'], { status: 'denied', denial: { error: 'transaction_failed' }, updatedAt: deps.settings.clock() })
+      throw error
+    }
+    // The user was never reached: fail the request so nobody waits for it, and tell the client to retry.
+    deps.events.emit('notifier_error', { authReqId: record.id, error })
+    await deps.storage.transitionAuthRequest(record.id, ['pending'], {
+      status: 'denied',
+      denial: { error: 'transaction_failed', description: 'the authentication device could not be reached' },
+      updatedAt: deps.settings.clock(),
+    })
+    throw new OAuthError('temporarily_unavailable', { description: 'the user\'s authentication device could not be reached, retry later', headers: { 'retry-after': '5' } })
+  }
+}

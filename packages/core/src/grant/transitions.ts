@@ -1,0 +1,24 @@
+import type { AuthRequestStatus } from '../storage/types.js'
+
+/**
+ * The grant state machine (CIBA Core §7.3, §11): a request is decided once, and an approved
+ * request is redeemed once. Storage applies each step as an atomic compare-and-set, so every race
+ * (approve vs deny vs expiry, two token requests) has exactly one winner.
+ */
+export const TRANSITIONS: Readonly<Record<AuthRequestStatus, readonly AuthRequestStatus[]>> = {
+  pending: ['approved', 'denied', 'expired'],
+  approved: ['consumed'],
+  denied: [],
+  expired: [],
+  consumed: [],
+}
+
+/** The statuses from which `to` may be reached (the `from` of a compare-and-set). */
+export function sourcesOf(to: AuthRequestStatus): readonly AuthRequestStatus[] {
+  return (Object.keys(TRANSITIONS) as AuthRequestStatus[]).filter((from) => TRANSITIONS[from].includes(to))
+}
+
+/** A pending request whose `expiresAt` has passed is expired, whatever storage says. */
+export function effectiveStatus(status: AuthRequestStatus, expiresAt: number, now: number): AuthRequestStatus {
+  return status === 'pending' && now >= expiresAt ? 'expired' : status
+}

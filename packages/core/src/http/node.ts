@@ -1,0 +1,96 @@
+import type { IncomingMessage } from 'node:http'
+import { OAuthError } from '../errors/oauth-error.js'
+import { jsonResponse, type NeutralRequest, type NeutralResponse } from './types.js'
+
+/** What a provider offers a Node-based adapter. */
+export interface NodeHandlerTarget {
+  /** Does this provider serve `path` (relative to its mount point)? Cheap; no I/O. */
+  matches(path: string): boolean
+  handle(req: NeutralRequest): Promise<NeutralResponse | undefined>
+  readonly bodyLimit: number
+}
+
+/** Result of {@link handleNodeRequest}: a response to write, or "not mine" for the host. */
+export type NodeHandlerResult =
+  | { readonly kind: 'response'; readonly response: NeutralResponse }
+  | { readonly kind: 'pass'; readonly body?: Readonly<Record<string, string>> | undefined }
+
+/**
+ * The whole per-request work of a Node framework adapter (Express, Koa, plain `http`): strip the
+ * mount prefix, read the body unless the host already parsed it (bounded by `bodyLimit`), call
+ * the provider, and tell the adapter whether to write the response or pass to the host. When it
+ * passes after reading the body, it returns the parsed form so the host's parsers need not.
+ */
+export async function handleNodeRequest(
+  target: NodeHandlerTarget,
+  req: IncomingMessage,
+  path: string,
+  parsedBody: unknown,
+): Promise<NodeHandlerResult> {
+  if (!target.matches(path)) return { kind: 'pass' }
+  const method = req.method ?? 'GET'
+  let body: NeutralRequest['body']
+  let readRaw = false
+  if (isParsedBody(parsedBody)) body = parsedBody as Readonly<Record<string, unknown>>
+  else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+    try {
+      body = await readBody(req, target.bodyLimit)
+      readRaw = true
+    } catch (error) {
+      if (error instanceof OAuthError) return { kind: 'response', response: jsonResponse(error.status ?? 400, { error: error.error, error_description: error.description }, { connection: 'close' }) }
+      throw error
+    }
+  }
+  const queryIndex = req.url?.indexOf('?') ?? -1
+  const response = await target.handle({
+    method,
+    path,
+    headers: req.headers,
+    body,
+    query: queryIndex === -1 ? undefined : req.url!.slice(queryIndex + 1),
+  })
+  if (response !== undefined) return { kind: 'response', response }
+  return { kind: 'pass', body: readRaw && body instanceof Uint8Array ? formForHost(body) : undefined }
+}
+
+/** A host parser's output is a plain object; `{}` from a parser that skipped the request is not. */
+function isParsedBody(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !(value instanceof Uint8Array) && Object.keys(value).length > 0
+}
+
+/** Reads a request body up to `limit` bytes; 413 beyond (checked on Content-Length first). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const declared = req.headers['content-length']
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit)
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) {
+      req.resume()
+      throw tooLarge(limit)
+    }
+    chunks.push(chunk)
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+}
+
+function tooLarge(limit: number): OAuthError {
+  return new OAuthError('invalid_request', { description: `request body exceeds ${limit} bytes`, status: 413 })
+}
+
+function formForHost(body: Uint8Array): Record<string, string> | undefined {
+  try {
+    return Object.fromEntries(new URLSearchParams(Buffer.from(body).toString('utf8')))
+  } catch {
+    return undefined
+  }
+}
+
+/** Strips a mount prefix (`/oidc`) from a path; `undefined` when the path is outside it. */
+export function stripPrefix(path: string, prefix: string | undefined): string | undefined {
+  if (prefix === undefined || prefix === '' || prefix === '/') return path
+  const normalized = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
+  if (path === normalized) return '/'
+  return path.startsWith(normalized + '/') ? path.slice(normalized.length) : undefined
+}

@@ -1,0 +1,35 @@
+import { handleNodeRequest, stripPrefix, type CibaProvider } from '@ciba-kit/core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+/** Options for {@link cibaExpress}. */
+export interface CibaExpressOptions {
+  /** Serve the endpoints under this path prefix (alternative to `app.use('/prefix', ...)`). */
+  readonly prefix?: string
+}
+
+/**
+ * Express middleware serving the provider's endpoints (discovery, JWKS, backchannel
+ * authentication, token, userinfo). Works whether or not the host parsed the body already;
+ * token requests for grants ciba-kit does not own go to `next()` with `req.body` filled in.
+ *
+ * @example
+ * app.use(cibaExpress(provider))
+ */
+export function cibaExpress(provider: CibaProvider, options: CibaExpressOptions = {}): RequestHandler {
+  return function cibaKit(req: Request, res: Response, next: NextFunction): void {
+    const path = stripPrefix(req.path, options.prefix)
+    if (path === undefined || !provider.matches(path)) return next()
+    handleNodeRequest(provider, req, path, req.body).then((result) => {
+      if (result.kind === 'pass') {
+        if (result.body !== undefined) {
+          req.body = result.body
+          ;(req as { _body?: boolean })._body = true
+        }
+        return next()
+      }
+      const { status, headers, body } = result.response
+      res.status(status).set(headers)
+      res.end(req.method === 'HEAD' ? undefined : body)
+    }, next)
+  }
+}

@@ -1,0 +1,34 @@
+import { handleNodeRequest, stripPrefix, type CibaProvider } from '@ciba-kit/core'
+import type { Middleware } from 'koa'
+
+/** Options for {@link cibaKoa}. */
+export interface CibaKoaOptions {
+  /** Serve the endpoints under this path prefix. */
+  readonly prefix?: string
+}
+
+/**
+ * Koa middleware serving the provider's endpoints (discovery, JWKS, backchannel
+ * authentication, token, userinfo). Works with or without a body parser before it; token
+ * requests for grants ciba-kit does not own go to `next()` with `ctx.request.body` filled in.
+ *
+ * @example
+ * app.use(cibaKoa(provider))
+ */
+export function cibaKoa(provider: CibaProvider, options: CibaKoaOptions = {}): Middleware {
+  return async function cibaKit(ctx, next) {
+    const path = stripPrefix(ctx.path, options.prefix)
+    if (path === undefined || !provider.matches(path)) return next()
+    const request = ctx.request as { body?: unknown }
+    const result = await handleNodeRequest(provider, ctx.req, path, request.body)
+    if (result.kind === 'pass') {
+      if (result.body !== undefined) request.body = result.body
+      return next()
+    }
+    const { status, headers, body } = result.response
+    ctx.status = status
+    ctx.set(headers)
+    ctx.body = body ?? null
+    if (headers['content-type'] !== undefined) ctx.type = headers['content-type']
+  }
+}
