@@ -1,0 +1,13 @@
+export { createDemoDevice } from './device.js'
+export type { DemoDevice, DemoDeviceOptions, DeviceApproval, DeviceDecisions, DeviceNotice, DeviceRequestView } from './device.js'
+export { createDemoClient } from './client.js'
+export type { DemoClient, DemoClientOptions } from './client.js'
+export {
+  DEMO_CLIENTS,
+  DEMO_NOTIFICATION_PATH,
+  DEMO_USERS,
+  createDemoUsers,
+  demoClientMetadata,
+} from './demo-config.js'
+export type { DemoClientCredentials, DemoDeliveryMode, DemoUser } from './demo-config.js'
+export type { NodeHandler } from './http.js'
