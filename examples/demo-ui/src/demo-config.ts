@@ -1,3 +1,5 @@
+import type { ClientMetadata, UserResolver } from '@ciba-kit/core'
+
 /**
  * The demo's fixed world, shared by `examples/express` and `examples/koa`: two users and the
  * demo clients. Nothing here is part of the library; an integrator plugs in their own user
@@ -56,10 +58,7 @@ const SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
  *
  * @see CIBA Core §7.1 (`login_hint`), OIDC Core §5.4 (claims by scope)
  */
-export function createDemoUsers(users: readonly DemoUser[] = DEMO_USERS): {
-  findByLoginHint(hint: string): { sub: string } | undefined
-  claims(sub: string, scope: string | readonly string[]): Record<string, unknown>
-} {
+export function createDemoUsers(users: readonly DemoUser[] = DEMO_USERS): UserResolver {
   return {
     findByLoginHint(hint) {
       const wanted = hint.trim().toLowerCase()
@@ -70,8 +69,7 @@ export function createDemoUsers(users: readonly DemoUser[] = DEMO_USERS): {
       const user = users.find((u) => u.sub === sub)
       const claims: Record<string, unknown> = { sub }
       if (user === undefined) return claims
-      const values = typeof scope === 'string' ? scope.split(' ') : scope
-      for (const value of values) {
+      for (const value of scope) {
         for (const name of SCOPE_CLAIMS[value] ?? []) {
           if (name in user.claims) claims[name] = user.claims[name]
         }
@@ -110,10 +108,10 @@ export const DEMO_NOTIFICATION_PATH = '/client/api/notify'
 export function demoClientMetadata(options: {
   readonly baseUrl: string
   readonly modes?: readonly DemoDeliveryMode[]
-}): Record<string, unknown>[] {
+}): ClientMetadata[] {
   const modes = options.modes ?? ['poll']
   const notificationEndpoint = new URL(DEMO_NOTIFICATION_PATH, options.baseUrl).href
-  return modes.map((mode) => ({
+  return modes.map((mode): ClientMetadata => ({
     client_id: DEMO_CLIENTS[mode].clientId,
     client_secret: DEMO_CLIENTS[mode].clientSecret,
     client_name: mode === 'poll' ? 'Demo Client' : `Demo Client (${mode})`,

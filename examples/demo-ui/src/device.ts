@@ -1,26 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AuthenticationNotice, Notifier } from '@ciba-kit/core'
 import { DEMO_USERS, type DemoUser } from './demo-config.js'
 import { renderDevicePage } from './device-page.js'
 import { type NodeHandler, openEventStream, requestUrl, sendEmpty, sendError, sendJson, sendPage } from './http.js'
-
-/**
- * The part of `AuthenticationNotice` (from `@ciba-kit/core`) the demo device shows.
- * @see CIBA Core §7.1
- */
-export interface DeviceNotice {
-  readonly authReqId: string
-  readonly sub: string
-  readonly clientId: string
-  readonly clientName?: string
-  readonly scope: readonly string[]
-  readonly bindingMessage?: string
-  readonly acrValues?: readonly string[]
-  readonly deliveryMode: string
-  /** Epoch seconds. */
-  readonly createdAt: number
-  /** Epoch seconds. */
-  readonly expiresAt: number
-}
 
 /** What the user decided on the device, as `provider.approve()` takes it (OIDC Core §2). */
 export interface DeviceApproval {
@@ -62,7 +44,7 @@ export interface DemoDeviceOptions {
 /** The demo authentication device: a notifier that feeds it and a handler that serves it. */
 export interface DemoDevice {
   /** Pass to `createProvider({ notifier })`. */
-  readonly notifier: { notify(notice: DeviceNotice): void }
+  readonly notifier: Notifier
   /** The handler for `/device` and `/device/api/...`, bound to the provider that decides. */
   handler(provider: DeviceDecisions): NodeHandler
   /** Pending requests, optionally for one user (expired ones never appear). */
@@ -98,10 +80,10 @@ interface Subscriber {
 export function createDemoDevice(options: DemoDeviceOptions = {}): DemoDevice {
   const users = options.users ?? DEMO_USERS
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
-  const pending = new Map<string, DeviceNotice>()
+  const pending = new Map<string, AuthenticationNotice>()
   const subscribers = new Set<Subscriber>()
 
-  const view = (n: DeviceNotice): DeviceRequestView => ({
+  const view = (n: AuthenticationNotice): DeviceRequestView => ({
     id: n.authReqId,
     sub: n.sub,
     client_id: n.clientId,
@@ -149,8 +131,8 @@ export function createDemoDevice(options: DemoDeviceOptions = {}): DemoDevice {
   timer.unref()
 
   // --- the notifier: what an integrator writes -----------------------------------------------
-  const notifier = {
-    notify(notice: DeviceNotice): void {
+  const notifier: Notifier = {
+    notify(notice: AuthenticationNotice): void {
       // A real notifier would reach the user's phone here (push service, SMS, e-mail). Keep it
       // fast: ciba-kit awaits it before answering the client, and a throw fails the request.
       pending.set(notice.authReqId, notice)

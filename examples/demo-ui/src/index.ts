@@ -1,5 +1,5 @@
 export { createDemoDevice } from './device.js'
-export type { DemoDevice, DemoDeviceOptions, DeviceApproval, DeviceDecisions, DeviceNotice, DeviceRequestView } from './device.js'
+export type { DemoDevice, DemoDeviceOptions, DeviceApproval, DeviceDecisions, DeviceRequestView } from './device.js'
 export { createDemoClient } from './client.js'
 export type { DemoClient, DemoClientOptions } from './client.js'
 export {
@@ -11,3 +11,5 @@ export {
 } from './demo-config.js'
 export type { DemoClientCredentials, DemoDeliveryMode, DemoUser } from './demo-config.js'
 export type { NodeHandler } from './http.js'
+export { isDemoPath, readExampleEnv, runFromCommandLine, startExampleServer } from './example-server.js'
+export type { DemoSetup, ExampleOptions, RunningExample } from './example-server.js'

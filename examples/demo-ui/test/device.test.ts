@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import { createDemoDevice, type DeviceApproval, type DeviceDecisions, type DeviceNotice } from '../src/index.js'
+import type { AuthenticationNotice } from '@ciba-kit/core'
+import { createDemoDevice, type DeviceApproval, type DeviceDecisions } from '../src/index.js'
 import { openSse } from './sse.js'
 
 /** A provider stand-in: records decisions and answers like `provider.approve()`/`deny()`. */
@@ -31,7 +32,7 @@ let server: Server
 let base: string
 let seq = 0
 
-function notice(overrides: Partial<DeviceNotice> = {}): DeviceNotice {
+function notice(overrides: Partial<AuthenticationNotice> = {}): AuthenticationNotice {
   seq += 1
   return {
     authReqId: `req-${seq}-${'x'.repeat(22)}`,

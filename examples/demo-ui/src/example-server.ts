@@ -1,0 +1,188 @@
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { CibaProvider, ClientMetadata, UserResolver } from '@ciba-kit/core'
+import { exportJWK, generateKeyPair, type JWK } from 'jose'
+import { createDemoClient, type DemoClient } from './client.js'
+import { DEMO_CLIENTS, createDemoUsers, demoClientMetadata, type DemoDeliveryMode } from './demo-config.js'
+import { createDemoDevice, type DemoDevice } from './device.js'
+import type { NodeHandler } from './http.js'
+
+/** How to run an example OP (the environment variables of the README, or a test's choice). */
+export interface ExampleOptions {
+  /** Port to listen on; `0` picks a free one (tests). Default 3000. */
+  readonly port?: number
+  /** Interface to bind. Default: every interface. Tests use `127.0.0.1`. */
+  readonly host?: string
+  /** The OP's issuer. Default `http://localhost:$PORT` (or `http://$host:$PORT` when `host` is given). */
+  readonly issuer?: string
+  /** Seconds between polls (`interval`, CIBA §7.3). Default 5. */
+  readonly pollInterval?: number
+  /** Do not print the URLs (tests). */
+  readonly quiet?: boolean
+}
+
+/** Reads `PORT` (default 3000), `ISSUER` (default `http://localhost:$PORT`) and `POLL_INTERVAL` (default 5). */
+export function readExampleEnv(env: Readonly<Record<string, string | undefined>> = process.env): ExampleOptions {
+  const port = integer(env.PORT, 'PORT', 3000, 0)
+  const pollInterval = integer(env.POLL_INTERVAL, 'POLL_INTERVAL', 5, 1)
+  return { port, pollInterval, ...(env.ISSUER === undefined || env.ISSUER === '' ? {} : { issuer: env.ISSUER }) }
+}
+
+function integer(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > 65535) throw new Error(`${name} must be an integer >= ${min}, got "${value}"`)
+  return n
+}
+
+/** Everything an example needs to create its provider, prepared by {@link startExampleServer}. */
+export interface DemoSetup {
+  readonly issuer: string
+  /** Freshly generated private keys (RS256 and ES256), for `createProvider({ signingKeys })`. */
+  readonly signingKeys: readonly JWK[]
+  /** alice and bob. */
+  readonly users: UserResolver
+  /** demo-client / demo-secret (poll), plus ping/push clients for the modes enabled. */
+  readonly clients: ClientMetadata[]
+  /** The modes the demo enables (`createProvider({ deliveryModes })`). */
+  readonly deliveryModes: readonly DemoDeliveryMode[]
+  readonly pollInterval: number
+  /** `true` when the issuer is `http` on loopback: the demo client's notification endpoint is then http too. */
+  readonly loopbackHttp: boolean
+  /** The demo authentication device: pass `device.notifier` to `createProvider`. */
+  readonly device: DemoDevice
+  /** `/device` and `/client` as one Node handler, once the provider exists. */
+  handler(provider: CibaProvider): NodeHandler
+}
+
+/** A running example OP. */
+export interface RunningExample {
+  /** Where it listens, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string
+  readonly issuer: string
+  readonly server: Server
+  readonly provider: CibaProvider
+  readonly device: DemoDevice
+  /** Stops everything: event streams, timers, the provider, the server. */
+  close(): Promise<void>
+}
+
+/** Is this path one the demo pages own? (Koa mounts the Node handler only for these.) */
+export function isDemoPath(pathname: string): boolean {
+  return /^\/(device|client)(\/|$)/.test(pathname)
+}
+
+/**
+ * Starts an example OP: listens, works out the issuer, generates signing keys, creates the demo
+ * device and client, asks `build` for the provider and the framework's request listener, and
+ * prints the URLs. Shared by `examples/express` and `examples/koa`, so those stay about the
+ * ciba-kit lines an integrator writes.
+ */
+export async function startExampleServer(
+  options: ExampleOptions,
+  name: string,
+  build: (setup: DemoSetup) => { provider: CibaProvider; listener: RequestListener },
+): Promise<RunningExample> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 3000, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  const issuer = (options.issuer ?? `http://${options.host ?? 'localhost'}:${port}`).replace(/\/$/, '')
+  const url = `http://${options.host ?? 'localhost'}:${port}`
+  const loopbackHttp = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(issuer)
+
+  const [rsa, ec] = await Promise.all([
+    generateKeyPair('RS256', { extractable: true, modulusLength: 2048 }),
+    generateKeyPair('ES256', { extractable: true }),
+  ])
+  const signingKeys = [
+    { ...(await exportJWK(rsa.privateKey)), alg: 'RS256', use: 'sig' },
+    { ...(await exportJWK(ec.privateKey)), alg: 'ES256', use: 'sig' },
+  ]
+  // Ping and push join the demo once the OP supports them (issue: ping and push delivery).
+  const deliveryModes: DemoDeliveryMode[] = ['poll']
+  const device = createDemoDevice()
+  const client: DemoClient = createDemoClient({ issuer, clientId: DEMO_CLIENTS.poll.clientId, clientSecret: DEMO_CLIENTS.poll.clientSecret })
+
+  let built: { provider: CibaProvider; listener: RequestListener }
+  try {
+    built = build({
+      issuer,
+      signingKeys,
+      users: createDemoUsers(),
+      clients: demoClientMetadata({ baseUrl: issuer, modes: deliveryModes }),
+      deliveryModes,
+      pollInterval: options.pollInterval ?? 5,
+      loopbackHttp,
+      device,
+      handler(provider) {
+        const deviceHandler = device.handler(provider)
+        return (req, res, next) => deviceHandler(req, res, () => client.handler(req, res, next))
+      },
+    })
+    await built.provider.ready()
+  } catch (err) {
+    device.close()
+    client.close()
+    server.close()
+    throw err
+  }
+  const { provider, listener } = built
+  server.on('request', listener)
+
+  if (options.quiet !== true) {
+    console.log(
+      [
+        `ciba-kit demo OP (${name}) is ready.`,
+        `  discovery:              ${issuer}/.well-known/openid-configuration`,
+        `  authentication device:  ${url}/device   (the user's phone: approve or deny)`,
+        `  demo client:            ${url}/client   (start a CIBA flow for alice or bob)`,
+        `  client: ${DEMO_CLIENTS.poll.clientId} / ${DEMO_CLIENTS.poll.clientSecret} (client_secret_basic, poll), users: alice, bob`,
+      ].join('\n'),
+    )
+  }
+
+  return {
+    url,
+    issuer,
+    server,
+    provider,
+    device,
+    async close() {
+      device.close()
+      client.close()
+      await provider.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/** Runs an example from the command line: start, and stop cleanly on Ctrl-C. */
+export function runFromCommandLine(start: (options: ExampleOptions) => Promise<RunningExample>): void {
+  let options: ExampleOptions
+  try {
+    options = readExampleEnv()
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err))
+    process.exit(2)
+  }
+  start(options).then(
+    (running) => {
+      const stop = () => {
+        void running.close().then(() => process.exit(0))
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    },
+    (err: unknown) => {
+      console.error(`the demo OP could not start: ${err instanceof Error ? err.message : String(err)}`)
+      process.exit(1)
+    },
+  )
+}
