@@ -1,0 +1,2 @@
+export { RedisStorage, createRedisStorage, type RedisStorageOptions } from './redis-storage.js'
+export { connectRedisStorage, recommendedRedisOptions } from './connect.js'
