@@ -257,7 +257,59 @@ for (const framework of ['express', 'koa'] as Framework[]) {
 }
 
 describe('mounting', () => {
-  it('serves under a prefix and after a host body parser (express)', async () => {
+  for (const framework of ['express', 'koa'] as Framework[]) {
+    it(`serves under a path prefix (${framework})`, async () => {
+      const { createServer } = await import('node:http')
+      const { once } = await import('node:events')
+      const { default: Koa } = await import('koa')
+      const { cibaExpress } = await import('@ciba-kit/express')
+      const { cibaKoa } = await import('@ciba-kit/koa')
+      const { createProvider } = await import('@ciba-kit/core')
+      const { testKeys, CLIENTS } = await import('./helpers/op.js')
+      const server = createServer()
+      server.listen(0, '127.0.0.1')
+      await once(server, 'listening')
+      const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+      const provider = createProvider({
+        issuer: `${origin}/oidc`, signingKeys: await testKeys(), clients: CLIENTS,
+        users: { findByLoginHint: (hint) => ({ sub: hint }), claims: () => ({}) }, notifier: { notify() {} },
+      })
+      if (framework === 'express') {
+        const app = express()
+        app.use(cibaExpress(provider, { prefix: '/oidc' }))
+        app.use((_req, res) => void res.status(404).send('host 404'))
+        server.on('request', app)
+      } else {
+        const app = new Koa()
+        // A host body parser that ran first: ciba-kit must use its result, not the drained stream.
+        app.use(async (ctx, next) => {
+          if (ctx.is('application/x-www-form-urlencoded')) {
+            let raw = ''
+            for await (const chunk of ctx.req) raw += String(chunk)
+            ;(ctx.request as { body?: unknown }).body = Object.fromEntries(new URLSearchParams(raw))
+          }
+          await next()
+        })
+        app.use(cibaKoa(provider, { prefix: '/oidc' }))
+        app.use((ctx) => { ctx.status = 404; ctx.body = 'host 404' })
+        server.on('request', app.callback())
+      }
+      try {
+        const doc = (await (await fetch(`${origin}/oidc/.well-known/openid-configuration`)).json()) as Record<string, string>
+        assert.equal(doc.issuer, `${origin}/oidc`)
+        assert.equal(doc.token_endpoint, `${origin}/oidc/token`)
+        const res = await postForm(doc.backchannel_authentication_endpoint!, { scope: 'openid', login_hint: 'carol' }, { authorization: POLL })
+        assert.equal(res.status, 200, JSON.stringify(res.body))
+        const outside = await fetch(`${origin}/token`, { method: 'POST' })
+        assert.equal(await outside.text(), 'host 404')
+      } finally {
+        server.closeAllConnections()
+        server.close()
+      }
+    })
+  }
+
+  it('serves after a host body parser (express)', async () => {
     const op = await startOp('express', {}, (app) => {
       const a = app as express.Express
       a.use(express.urlencoded({ extended: false }))
