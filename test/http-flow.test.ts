@@ -9,7 +9,7 @@ import { basic, CIBA, postForm, startOp, type Framework, type TestOp } from './h
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi']
 const POLL = basic('poll-client', 'poll-secret')
 
-for (const framework of ['express', 'koa'] as Framework[]) {
+for (const framework of ['express', 'koa', 'fetch'] as Framework[]) {
   describe(`poll flow over HTTP (${framework})`, () => {
     let op: TestOp
     let storage: MemoryStorage

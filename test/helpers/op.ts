@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Koa from 'koa'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
-import { createProvider, type AuthenticationNotice, type CibaProvider, type ProviderConfig } from '@ciba-kit/core'
+import { createFetchHandler, createProvider, type AuthenticationNotice, type CibaProvider, type ProviderConfig } from '@ciba-kit/core'
 import { cibaExpress } from '@ciba-kit/express'
 import { cibaKoa } from '@ciba-kit/koa'
+import { nodeListener } from './fetch-bridge.js'
 
 export const CIBA = 'urn:openid:params:grant-type:ciba'
 
@@ -48,7 +49,7 @@ export interface TestOp {
   close(): Promise<void>
 }
 
-export type Framework = 'express' | 'koa'
+export type Framework = 'express' | 'koa' | 'fetch'
 
 /** Static clients used across the suites. */
 export const CLIENTS = [
@@ -104,6 +105,17 @@ export async function startOp(framework: Framework, overrides: Partial<ProviderC
       res.json({ host: true, grant_type: (req.body as Record<string, string>).grant_type })
     })
     server.on('request', app)
+  } else if (framework === 'fetch') {
+    // The Fetch API entry behind Node's own http server; a host token endpoint answers what it passes.
+    const handle = createFetchHandler(provider)
+    server.on('request', nodeListener(async (request) => {
+      const answer = await handle(request)
+      if (answer !== undefined) return answer
+      if (new URL(request.url).pathname === '/token' && request.method === 'POST') {
+        return Response.json({ host: true, grant_type: new URLSearchParams(await request.text()).get('grant_type') })
+      }
+      return new Response(null, { status: 404 })
+    }))
   } else {
     const app = new Koa()
     mount?.(app)

@@ -1,10 +1,12 @@
-import { handleNodeRequest, stripPrefix, type CibaProvider } from '@ciba-kit/core'
+import { handleNodeRequest, selectEndpoints, stripPrefix, type CibaProvider, type EndpointKey } from '@ciba-kit/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
 /** Options for {@link cibaExpress}. */
 export interface CibaExpressOptions {
   /** Serve the endpoints under this path prefix (alternative to `app.use('/prefix', ...)`). */
   readonly prefix?: string
+  /** Serve only these endpoints (default: all), e.g. `['backchannelAuthentication']`. */
+  readonly endpoints?: readonly EndpointKey[]
 }
 
 /**
@@ -16,10 +18,11 @@ export interface CibaExpressOptions {
  * app.use(cibaExpress(provider))
  */
 export function cibaExpress(provider: CibaProvider, options: CibaExpressOptions = {}): RequestHandler {
+  const target = selectEndpoints(provider, options.endpoints)
   return function cibaKit(req: Request, res: Response, next: NextFunction): void {
     const path = stripPrefix(req.path, options.prefix)
-    if (path === undefined || !provider.matches(path)) return next()
-    handleNodeRequest(provider, req, path, req.body).then((result) => {
+    if (path === undefined || !target.matches(path)) return next()
+    handleNodeRequest(target, req, path, req.body).then((result) => {
       if (result.kind === 'pass') {
         if (result.body !== undefined) {
           req.body = result.body

@@ -1,10 +1,12 @@
-import { handleNodeRequest, stripPrefix, type CibaProvider } from '@ciba-kit/core'
+import { handleNodeRequest, selectEndpoints, stripPrefix, type CibaProvider, type EndpointKey } from '@ciba-kit/core'
 import type { Middleware } from 'koa'
 
 /** Options for {@link cibaKoa}. */
 export interface CibaKoaOptions {
   /** Serve the endpoints under this path prefix. */
   readonly prefix?: string
+  /** Serve only these endpoints (default: all), e.g. `['backchannelAuthentication']`. */
+  readonly endpoints?: readonly EndpointKey[]
 }
 
 /**
@@ -16,11 +18,12 @@ export interface CibaKoaOptions {
  * app.use(cibaKoa(provider))
  */
 export function cibaKoa(provider: CibaProvider, options: CibaKoaOptions = {}): Middleware {
+  const target = selectEndpoints(provider, options.endpoints)
   return async function cibaKit(ctx, next) {
     const path = stripPrefix(ctx.path, options.prefix)
-    if (path === undefined || !provider.matches(path)) return next()
+    if (path === undefined || !target.matches(path)) return next()
     const request = ctx.request as { body?: unknown }
-    const result = await handleNodeRequest(provider, ctx.req, path, request.body)
+    const result = await handleNodeRequest(target, ctx.req, path, request.body)
     if (result.kind === 'pass') {
       if (result.body !== undefined) request.body = result.body
       return next()

@@ -1,0 +1,126 @@
+import { OAuthError } from '../errors/oauth-error.js'
+import type { CibaProvider } from '../provider.js'
+import { stripPrefix } from './node.js'
+import { selectEndpoints, type EndpointKey } from './select-endpoints.js'
+import { jsonResponse, type NeutralRequest, type NeutralResponse } from './types.js'
+
+/** Options for {@link createFetchHandler}. */
+export interface FetchHandlerOptions {
+  /** Serve the endpoints under this path prefix (`/oidc` → `/oidc/token`, ...). */
+  readonly prefix?: string
+  /** Serve only these endpoints (default: all); see {@link selectEndpoints}. */
+  readonly endpoints?: readonly EndpointKey[]
+}
+
+/**
+ * A Web-standard handler: a `Response`, or `undefined` when the request is not the provider's
+ * ("not mine": another path, or a token request for a grant ciba-kit does not own).
+ */
+export type FetchHandler = (request: Request) => Promise<Response | undefined>
+
+/**
+ * The Fetch API entry (WHATWG Fetch `Request` → `Response`) for Hono, Next.js route handlers,
+ * Bun, Deno, Cloudflare-style runtimes and Fastify's fetch bridge. Built on the same neutral core
+ * as the Express and Koa adapters: same routes, same body limit (`provider.bodyLimit`), same
+ * responses.
+ *
+ * When it answers `undefined` for a token request, it has read only a clone of the body, so the
+ * host's own token endpoint can still read `request`.
+ *
+ * @see CIBA Core 1.0 §7 (backchannel authentication endpoint), §10 (token endpoint)
+ * @example
+ * // Next.js: app/oidc/[...path]/route.ts
+ * const handle = createFetchHandler(provider, { prefix: '/oidc' })
+ * const notFound = () => new Response(null, { status: 404 })
+ * export const GET = async (req: Request) => (await handle(req)) ?? notFound()
+ * export const POST = GET
+ * @example
+ * // Hono
+ * app.use('*', async (c, next) => (await handle(c.req.raw)) ?? next())
+ */
+export function createFetchHandler(provider: CibaProvider, options: FetchHandlerOptions = {}): FetchHandler {
+  const target = selectEndpoints(provider, options.endpoints)
+  const tokenPath = provider.settings.routes.token
+  return async function cibaFetch(request: Request): Promise<Response | undefined> {
+    const { pathname, query } = splitUrl(request.url)
+    const path = stripPrefix(pathname, options.prefix)
+    if (path === undefined || !target.matches(path)) return undefined
+    const method = request.method
+    let body: Uint8Array | undefined
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+      // The token endpoint may hand the request back to the host: there, leave the original unread.
+      const source = request.bodyUsed ? undefined : path === tokenPath ? request.clone() : request
+      try {
+        body = source === undefined ? undefined : await readFetchBody(source, target.bodyLimit)
+      } catch (error) {
+        if (error instanceof OAuthError) {
+          const payload = { error: error.error, error_description: error.description }
+          return toFetchResponse(jsonResponse(error.status ?? 400, payload, { connection: 'close' }), method)
+        }
+        throw error
+      }
+    }
+    const headers: Record<string, string> = {}
+    request.headers.forEach((value, name) => {
+      headers[name] = value
+    })
+    const neutral: NeutralRequest = { method, path, headers, body, query }
+    const response = await target.handle(neutral)
+    return response === undefined ? undefined : toFetchResponse(response, method)
+  }
+}
+
+/** Writes a neutral response as a Web `Response` (no body for `HEAD`, 204 and 304). */
+export function toFetchResponse(response: NeutralResponse, method = 'GET'): Response {
+  const empty = method === 'HEAD' || response.status === 204 || response.status === 304
+  return new Response(empty ? null : (response.body ?? null), { status: response.status, headers: response.headers })
+}
+
+/**
+ * Reads a Fetch body up to `limit` bytes (413 beyond, checked on `Content-Length` first), as
+ * {@link readBody} does for Node streams.
+ */
+export async function readFetchBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+  const declared = request.headers.get('content-length')
+  // The rest of an oversize body is left unread (not cancelled): cancelling would tear down the
+  // connection in some runtimes before the 413 is written; `Connection: close` lets the server drop it.
+  if (declared !== null && Number(declared) > limit) throw tooLarge(limit)
+  if (request.body === null) return undefined
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      reader.releaseLock()
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0]
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
+
+function tooLarge(limit: number): OAuthError {
+  return new OAuthError('invalid_request', { description: `request body exceeds ${limit} bytes`, status: 413 })
+}
+
+/** Path and raw query of an absolute URL, without a `URL` object on the hot path. */
+function splitUrl(url: string): { readonly pathname: string; readonly query: string | undefined } {
+  const scheme = url.indexOf('://')
+  const slash = url.indexOf('/', scheme === -1 ? 0 : scheme + 3)
+  if (slash === -1) return { pathname: '/', query: undefined }
+  const hash = url.indexOf('#', slash)
+  const end = hash === -1 ? url.length : hash
+  const question = url.indexOf('?', slash)
+  if (question === -1 || question > end) return { pathname: url.slice(slash, end), query: undefined }
+  return { pathname: url.slice(slash, question), query: url.slice(question + 1, end) }
+}
