@@ -17,6 +17,12 @@ export interface ExampleOptions {
   readonly issuer?: string
   /** Seconds between polls (`interval`, CIBA §7.3). Default 5. */
   readonly pollInterval?: number
+  /**
+   * Token delivery modes to enable. Default `['poll']`. Adding `ping`/`push` registers a demo
+   * client for each (notification endpoint: the demo client's `/client/api/notify`) and offers
+   * the mode on `/client`; the OP must support the mode.
+   */
+  readonly deliveryModes?: readonly DemoDeliveryMode[]
   /** Do not print the URLs (tests). */
   readonly quiet?: boolean
 }
@@ -104,10 +110,15 @@ export async function startExampleServer(
     { ...(await exportJWK(rsa.privateKey)), alg: 'RS256', use: 'sig' },
     { ...(await exportJWK(ec.privateKey)), alg: 'ES256', use: 'sig' },
   ]
-  // Ping and push join the demo once the OP supports them (issue: ping and push delivery).
-  const deliveryModes: DemoDeliveryMode[] = ['poll']
+  const deliveryModes: readonly DemoDeliveryMode[] = options.deliveryModes ?? ['poll']
   const device = createDemoDevice()
-  const client: DemoClient = createDemoClient({ issuer, clientId: DEMO_CLIENTS.poll.clientId, clientSecret: DEMO_CLIENTS.poll.clientSecret })
+  const client: DemoClient = createDemoClient({
+    issuer,
+    clientId: DEMO_CLIENTS.poll.clientId,
+    clientSecret: DEMO_CLIENTS.poll.clientSecret,
+    ...(deliveryModes.includes('ping') ? { ping: DEMO_CLIENTS.ping } : {}),
+    ...(deliveryModes.includes('push') ? { push: DEMO_CLIENTS.push } : {}),
+  })
 
   let built: { provider: CibaProvider; listener: RequestListener }
   try {
