@@ -1,0 +1,134 @@
+/**
+ * The load generator: a process of its own (so it never shares an event loop with a target),
+ * driven by the orchestrator over IPC. Per cell: make sure the seeded pools exist, run
+ * autocannon bounded in time and requests, then verify the sampled ID tokens against the
+ * target's JWKS and an access token against its userinfo endpoint.
+ */
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose'
+import { CONTROL_PREFIX, ISSUER, POLL_INTERVAL, USER } from '../config.js'
+import type { CellResult, CellSpec, LoadgenReply, LoadgenRequest } from '../types.js'
+import { runLoad } from './http-load.js'
+import { planFor, type Plan } from './scenarios.js'
+import { Tally, percentile } from './tally.js'
+
+interface Pool {
+  ids: string[]
+  /** performance.now() when the newest ids were created (polls must not be too early). */
+  seededAt: number
+}
+const pools = new Map<string, Pool>()
+const jwksCache = new Map<string, ReturnType<typeof createLocalJWKSet>>()
+
+async function seed(cell: CellSpec, key: string, size: number): Promise<string[]> {
+  const pool = pools.get(key) ?? { ids: [], seededAt: 0 }
+  pools.set(key, pool)
+  while (pool.ids.length < size) {
+    const n = Math.min(20_000, size - pool.ids.length)
+    const res = await fetch(`${cell.url}${CONTROL_PREFIX}seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `n=${n}&client_id=bench-es256`,
+    })
+    if (!res.ok) throw new Error(`seeding ${cell.target} failed: HTTP ${res.status}`)
+    pool.ids.push(...((await res.json()) as { ids: string[] }).ids)
+    pool.seededAt = performance.now()
+  }
+  // A poll sooner than `interval` after creation may be answered slow_down: wait it out.
+  const wait = pool.seededAt + (POLL_INTERVAL + 0.5) * 1000 - performance.now()
+  if (wait > 0) await sleep(wait)
+  return pool.ids.slice(0, size)
+}
+
+async function jwksFor(url: string): Promise<ReturnType<typeof createLocalJWKSet>> {
+  let jwks = jwksCache.get(url)
+  if (jwks === undefined) {
+    const res = await fetch(`${url}/jwks`)
+    jwks = createLocalJWKSet((await res.json()) as JSONWebKeySet)
+    jwksCache.set(url, jwks)
+  }
+  return jwks
+}
+
+async function verifySamples(cell: CellSpec, plan: Plan, tally: Tally): Promise<void> {
+  if (!plan.flow) return
+  if (plan.samples.length === 0) return tally.problem('no token response to verify')
+  const jwks = await jwksFor(cell.url)
+  for (const { idToken } of plan.samples) {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(idToken, jwks, {
+        issuer: ISSUER,
+        audience: plan.client.id,
+        algorithms: [plan.client.alg],
+      })
+      if (payload.sub !== USER || protectedHeader.alg !== plan.client.alg) tally.problem('ID token has wrong sub/alg')
+      tally.checked += 1
+    } catch (err) {
+      tally.problem(`ID token does not verify: ${(err as Error).message}`)
+    }
+  }
+  const sample = plan.samples[plan.samples.length - 1]
+  const res = await fetch(`${cell.url}/userinfo`, { headers: { authorization: `Bearer ${sample?.accessToken ?? ''}` } })
+  const body = (await res.json()) as { sub?: string }
+  if (res.status !== 200 || body.sub !== USER) tally.problem(`userinfo with an issued access token: HTTP ${res.status}`)
+  tally.checked += 1
+}
+
+async function runCell(cell: CellSpec): Promise<CellResult> {
+  const tally = new Tally()
+  let pool: string[] = []
+  if (cell.scenario === 'poll') pool = await seed(cell, `${cell.target}:poll`, cell.maxRequests)
+  if (cell.scenario === 'slow-down') pool = await seed(cell, `${cell.target}:slow`, cell.connections)
+  const plan = planFor(cell, tally, pool)
+  const { hostname, port } = new URL(cell.url)
+  const outcome = await runLoad(
+    {
+      host: hostname,
+      port: Number(port),
+      connections: cell.connections,
+      durationSec: cell.durationSec,
+      maxRequests: cell.maxRequests * (plan.flow ? 3 : 1),
+    },
+    plan.script,
+  )
+  const started = outcome.startedAt
+  if (outcome.errors.length > 0) tally.problem(`connection errors: ${outcome.errors.join('; ')}`)
+  tally.rejectUnexpected(plan.allowed)
+  if (cell.scenario === 'slow-down' && cell.kind === 'ciba') {
+    const slow = tally.counts.get('400 slow_down') ?? 0
+    if (slow < 0.9 * tally.successes) tally.problem(`only ${slow} of ${tally.successes} polls answered slow_down`)
+  }
+  await verifySamples(cell, plan, tally)
+  const elapsedSec = Math.max(1e-3, (tally.lastAt - started) / 1000)
+  const sorted = tally.latencies.sorted()
+  return {
+    target: cell.target,
+    scenario: cell.scenario,
+    rate: tally.successes / elapsedSec,
+    unit: plan.unit,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    units: tally.successes,
+    elapsedSec,
+    counts: Object.fromEntries(tally.counts),
+    problems: tally.problems,
+    checked: tally.checked,
+  }
+}
+
+function reply(message: LoadgenReply): void {
+  process.send?.(message)
+}
+
+process.on('message', (raw) => {
+  const message = raw as LoadgenRequest
+  if (message.type === 'shutdown') process.exit(0)
+  if (message.type !== 'run') return
+  runCell(message.cell).then(
+    (result) => reply({ type: 'result', id: message.id, result }),
+    (err: unknown) => reply({ type: 'error', id: message.id, message: (err as Error).stack ?? String(err) }),
+  )
+})
+process.on('disconnect', () => process.exit(0))
+reply({ type: 'ready' })

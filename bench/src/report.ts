@@ -1,0 +1,124 @@
+/**
+ * Aggregation (medians over rounds, per-round ratios) and the printed/Markdown report.
+ */
+import type { TargetDef } from './targets.js'
+import type { CellResult, ScenarioId } from './types.js'
+
+/** All valid and invalid results of a run, by round. */
+export interface RunData {
+  readonly rounds: CellResult[][]
+  readonly targets: readonly TargetDef[]
+  readonly meta: Readonly<Record<string, string>>
+}
+
+export const SCENARIO_LABELS: Readonly<Record<ScenarioId, string>> = {
+  ceiling: 'ceiling: form POST -> small JSON',
+  'bc-auth': 'backchannel authentication',
+  poll: 'token poll, pending (distinct ids)',
+  'slow-down': 'token poll, too fast (slow_down path)',
+  'flow-es256': 'full flow, ES256 ID token',
+  'flow-rs256': 'full flow, RS256 ID token',
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const s = [...values].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+function find(round: readonly CellResult[], target: string, scenario: ScenarioId): CellResult | undefined {
+  const r = round.find((c) => c.target === target && c.scenario === scenario)
+  return r !== undefined && r.problems.length === 0 ? r : undefined
+}
+
+/** Median over rounds of rate, p50 and p99 (valid cells only), or undefined. */
+export function cellMedian(data: RunData, target: string, scenario: ScenarioId): { rate: number; p50: number; p99: number; n: number; unit: string } | undefined {
+  const cells = data.rounds.map((r) => find(r, target, scenario)).filter((c): c is CellResult => c !== undefined)
+  if (cells.length === 0) return undefined
+  return {
+    rate: median(cells.map((c) => c.rate)),
+    p50: median(cells.map((c) => c.p50)),
+    p99: median(cells.map((c) => c.p99)),
+    n: cells.length,
+    unit: cells[0]?.unit ?? '',
+  }
+}
+
+/** Median over rounds of (a's rate / b's rate), pairing cells of the same round. */
+export function ratio(data: RunData, a: [string, ScenarioId], b: [string, ScenarioId]): number | undefined {
+  const values: number[] = []
+  for (const round of data.rounds) {
+    const x = find(round, ...a)
+    const y = find(round, ...b)
+    if (x !== undefined && y !== undefined && y.rate > 0) values.push(x.rate / y.rate)
+  }
+  return values.length === 0 ? undefined : median(values)
+}
+
+const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US')
+const fmtMs = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1))
+const fmtRatio = (r: number | undefined): string => (r === undefined ? '—' : `${r.toFixed(2)}×`)
+
+/** One issue-8 target: a ratio and its threshold. */
+export interface Goal {
+  readonly label: string
+  readonly value: number | undefined
+  readonly min: number
+}
+
+export function goals(data: RunData): Goal[] {
+  const r = (a: string, s: ScenarioId, b: string, t: ScenarioId): number | undefined => ratio(data, [a, s], [b, t])
+  return [
+    { label: 'ciba-koa bc-auth ≥ 0.6× bare Koa', value: r('ciba-koa', 'bc-auth', 'bare-koa', 'ceiling'), min: 0.6 },
+    { label: 'ciba-koa pending poll ≥ 0.6× bare Koa', value: r('ciba-koa', 'poll', 'bare-koa', 'ceiling'), min: 0.6 },
+    { label: 'ciba-koa ES256 flows ≥ 3× oidc-provider', value: r('ciba-koa', 'flow-es256', 'oidc-provider', 'flow-es256'), min: 3 },
+    { label: 'ciba-express bc-auth ≥ 0.8× bare Express', value: r('ciba-express', 'bc-auth', 'bare-express', 'ceiling'), min: 0.8 },
+    { label: 'ciba-express pending poll ≥ 0.8× bare Express', value: r('ciba-express', 'poll', 'bare-express', 'ceiling'), min: 0.8 },
+  ]
+}
+
+const SCENARIOS: readonly ScenarioId[] = ['ceiling', 'bc-auth', 'poll', 'slow-down', 'flow-es256', 'flow-rs256']
+
+/** The report as Markdown (also what is printed). */
+export function renderMarkdown(data: RunData): string {
+  const names = data.targets.map((t) => t.name)
+  const lines: string[] = []
+  lines.push('## Throughput (median of rounds; p50 / p99 latency in ms)', '')
+  lines.push(`| scenario | ${names.join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`)
+  for (const s of SCENARIOS) {
+    const cells = data.targets.map((t) => {
+      if (!t.scenarios.includes(s)) return ''
+      const m = cellMedian(data, t.name, s)
+      return m === undefined ? 'INVALID' : `${fmtRate(m.rate)} ${m.unit}<br>${fmtMs(m.p50)} / ${fmtMs(m.p99)}`
+    })
+    if (cells.some((c) => c !== '')) lines.push(`| ${SCENARIO_LABELS[s]} | ${cells.join(' | ')} |`)
+  }
+  const ciba = data.targets.filter((t) => t.kind === 'ciba')
+  const peer = data.targets.find((t) => t.kind === 'peer')
+  if (ciba.length > 0) {
+    lines.push('', '## Ratios (median of per-round ratios)', '')
+    const heads = ciba.flatMap((t) => [`${t.name} / ${t.ceiling ?? '?'}`, ...(peer ? [`${t.name} / ${peer.name}`] : [])])
+    lines.push(`| scenario | ${heads.join(' | ')} |`, `|---|${heads.map(() => '---:').join('|')}|`)
+    for (const s of SCENARIOS.slice(1)) {
+      const row = ciba.flatMap((t) => [
+        s === 'bc-auth' || s === 'poll' || s === 'slow-down' ? fmtRatio(ratio(data, [t.name, s], [t.ceiling ?? '', 'ceiling'])) : '—',
+        ...(peer ? [fmtRatio(ratio(data, [t.name, s], [peer.name, s]))] : []),
+      ])
+      lines.push(`| ${SCENARIO_LABELS[s]} | ${row.join(' | ')} |`)
+    }
+    lines.push('', '## Issue 8 targets', '')
+    for (const g of goals(data)) {
+      const verdict = g.value === undefined ? 'NOT MEASURED' : g.value >= g.min ? 'PASS' : 'MISS'
+      lines.push(`- ${verdict}: ${g.label} — measured ${fmtRatio(g.value)}`)
+    }
+  }
+  const invalid = data.rounds.flatMap((round, i) => round.filter((c) => c.problems.length > 0).map((c) => ({ c, i })))
+  if (invalid.length > 0) {
+    lines.push('', '## Invalid cells (excluded from medians)', '')
+    for (const { c, i } of invalid) lines.push(`- round ${i + 1}, ${c.target} ${c.scenario}: ${c.problems.join('; ')}`)
+  }
+  lines.push('', '## Run', '')
+  for (const [k, v] of Object.entries(data.meta)) lines.push(`- ${k}: ${v}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,154 @@
+/**
+ * `pnpm bench`: starts every target in its own process on 127.0.0.1 and a separate load
+ * generator process, then runs every scenario against every target, interleaved, for a warm-up
+ * round plus N measured rounds, and reports medians and ratios (printed and written to
+ * bench/results/latest.md).
+ *
+ *   --quick               ~1 minute: 1 s cells (default: 4 s cells, ~6-9 minutes)
+ *   --rounds=N            measured rounds (default 3)
+ *   --duration=S          seconds per cell
+ *   --connections=N       concurrent connections (default 32)
+ *   --targets=a,b         subset of targets (default: all available)
+ *   --scenarios=a,b       subset of scenarios
+ *   --profile=TARGET      run that target under `node --cpu-prof` (bench/results/profiles/)
+ *   --no-write            do not write bench/results/latest.{md,json}
+ */
+import { fork } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { generateKeys } from './keys.js'
+import { renderMarkdown, type RunData } from './report.js'
+import { CHILD_EXEC_ARGV, TARGETS, startTarget, stopChild, type RunningTarget, type TargetDef } from './targets.js'
+import type { CellResult, CellSpec, LoadgenReply, ScenarioId } from './types.js'
+import { availableTargets } from './availability.js'
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    targets: { type: 'string' },
+    scenarios: { type: 'string' },
+    profile: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+})
+
+const ORDER: readonly ScenarioId[] = ['ceiling', 'bc-auth', 'poll', 'slow-down', 'flow-es256', 'flow-rs256']
+const rounds = Number(args.rounds ?? 3)
+const duration = Number(args.duration ?? (args.quick ? 1 : 4))
+const connections = Number(args.connections ?? 32)
+const scenarios = ORDER.filter((s) => args.scenarios === undefined || args.scenarios.split(',').includes(s))
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url))
+
+let defs: TargetDef[] = await availableTargets(TARGETS)
+if (args.targets !== undefined) {
+  const wanted = args.targets.split(',')
+  defs = defs.filter((d) => wanted.includes(d.name))
+}
+
+const keys = await generateKeys()
+const loadAvgBefore = loadavg().map((n) => n.toFixed(2)).join(' ')
+
+// ---- processes ------------------------------------------------------------------------------
+const running: RunningTarget[] = []
+for (const def of defs) {
+  const extra = args.profile === def.name ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}profiles`] : []
+  running.push(await startTarget(def, keys, extra))
+}
+const loadgen = fork(fileURLToPath(new URL('./loadgen/main.ts', import.meta.url)), [], {
+  execArgv: CHILD_EXEC_ARGV,
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+})
+await new Promise<void>((resolve) => loadgen.once('message', () => resolve()))
+
+let nextId = 0
+const pending = new Map<number, { resolve(r: CellResult): void; reject(e: Error): void }>()
+loadgen.on('message', (raw) => {
+  const m = raw as LoadgenReply
+  if (m.type === 'ready') return
+  const waiter = pending.get(m.id)
+  pending.delete(m.id)
+  if (m.type === 'result') waiter?.resolve(m.result)
+  else waiter?.reject(new Error(m.message))
+})
+function measure(cell: CellSpec): Promise<CellResult> {
+  const id = nextId++
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject })
+    loadgen.send({ type: 'run', id, cell })
+  })
+}
+
+// ---- rounds ---------------------------------------------------------------------------------
+/** Per target: the poll pool size (requests cap of a poll cell), sized from the warm-up rate. */
+const pollPool = new Map<string, number>()
+const measured: CellResult[][] = []
+const started = Date.now()
+
+for (let round = -1; round < rounds; round += 1) {
+  const warmup = round < 0
+  const cellSec = warmup ? Math.max(1, duration / 2) : duration
+  const results: CellResult[] = []
+  console.log(warmup ? '\n== warm-up round' : `\n== round ${round + 1}/${rounds}`)
+  for (const scenario of scenarios) {
+    const order = running.filter((t) => t.def.scenarios.includes(scenario))
+    const shift = order.length === 0 ? 0 : (round + 1) % order.length // interleave: rotate start
+    for (const t of [...order.slice(shift), ...order.slice(0, shift)]) {
+      const maxRequests = scenario === 'poll' ? (pollPool.get(t.def.name) ?? 20_000) : 5_000_000
+      const cell: CellSpec = { target: t.def.name, kind: t.def.kind, scenario, url: t.url, durationSec: cellSec, connections, maxRequests }
+      const r = await measure(cell)
+      if (scenario === 'poll' && warmup) {
+        pollPool.set(t.def.name, Math.min(300_000, Math.max(20_000, Math.ceil(r.rate * duration * 1.6))))
+      }
+      results.push(r)
+      const flag = r.problems.length > 0 ? `  INVALID: ${r.problems.join('; ')}` : ''
+      const p = `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms`
+      console.log(`  ${scenario.padEnd(10)} ${t.def.name.padEnd(14)} ${Math.round(r.rate).toString().padStart(7)} ${r.unit}  ${p}${flag}`)
+      await sleep(250)
+    }
+  }
+  if (!warmup) measured.push(results)
+}
+
+// ---- report ---------------------------------------------------------------------------------
+const memory: string[] = []
+for (const t of running) {
+  const m = (await (await fetch(`${t.url}/__bench/memory`, { method: 'POST' })).json()) as { rss: number; heapUsed: number }
+  memory.push(`${t.def.name} rss ${(m.rss / 2 ** 20).toFixed(0)} MiB heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB`)
+}
+loadgen.send({ type: 'shutdown' })
+await Promise.all(running.map((t) => stopChild(t.child)))
+
+let commit = 'unknown'
+try {
+  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+} catch {}
+const data: RunData = {
+  rounds: measured,
+  targets: defs,
+  meta: {
+    date: new Date().toISOString(),
+    commit,
+    node: process.version,
+    cpu: `${cpus()[0]?.model ?? '?'} × ${cpus().length}`,
+    'load average before / after': `${loadAvgBefore} / ${loadavg().map((n) => n.toFixed(2)).join(' ')}`,
+    settings: `${rounds} rounds + warm-up, ${duration} s per cell, ${connections} connections, pipelining 1${args.quick ? ' (--quick)' : ''}`,
+    'poll pool (distinct pending ids per poll cell)': [...pollPool].map(([k, v]) => `${k} ${v}`).join(', '),
+    'target memory at end': memory.join('; '),
+    'wall time': `${((Date.now() - started) / 1000).toFixed(0)} s`,
+  },
+}
+const md = renderMarkdown(data)
+console.log(`\n${md}`)
+if (!args['no-write']) {
+  mkdirSync(resultsDir, { recursive: true })
+  writeFileSync(`${resultsDir}latest.md`, `# ciba-kit benchmark results\n\nGenerated by \`pnpm bench\`; see bench/README.md for how to read it.\n\n${md}\n`)
+  writeFileSync(`${resultsDir}latest.json`, JSON.stringify(data, null, 2))
+  console.log(`\nwritten: ${resultsDir}latest.md`)
+}

@@ -1,0 +1,63 @@
+/** The servers a run measures, and how the orchestrator starts each in its own process. */
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { KEYS_ENV, type BenchJwk } from './config.js'
+import type { ScenarioId, TargetKind } from './types.js'
+
+export interface TargetDef {
+  readonly name: string
+  readonly kind: TargetKind
+  /** Entry file under src/targets/. */
+  readonly entry: string
+  /** Which bare app is this target's framework ceiling. */
+  readonly ceiling?: string
+  readonly scenarios: readonly ScenarioId[]
+}
+
+const CIBA_SCENARIOS: readonly ScenarioId[] = ['bc-auth', 'poll', 'slow-down', 'flow-es256', 'flow-rs256']
+
+export const TARGETS: readonly TargetDef[] = [
+  { name: 'bare-express', kind: 'bare', entry: 'bare-express.ts', scenarios: ['ceiling'] },
+  { name: 'bare-koa', kind: 'bare', entry: 'bare-koa.ts', scenarios: ['ceiling'] },
+  { name: 'ciba-express', kind: 'ciba', entry: 'ciba-express.ts', ceiling: 'bare-express', scenarios: CIBA_SCENARIOS },
+  { name: 'ciba-koa', kind: 'ciba', entry: 'ciba-koa.ts', ceiling: 'bare-koa', scenarios: CIBA_SCENARIOS },
+  { name: 'oidc-provider', kind: 'peer', entry: 'oidc-provider.ts', scenarios: CIBA_SCENARIOS },
+]
+
+/** Node flags for every child: workspace packages resolve to their TypeScript sources. */
+export const CHILD_EXEC_ARGV = ['--conditions=@ciba-kit/source', '--import', 'tsx']
+
+export interface RunningTarget {
+  readonly def: TargetDef
+  readonly url: string
+  readonly child: ChildProcess
+}
+
+/** Start one target; resolves once it listens. `extraArgv`: e.g. `--cpu-prof`. */
+export function startTarget(def: TargetDef, keys: readonly BenchJwk[], extraArgv: readonly string[] = []): Promise<RunningTarget> {
+  const file = fileURLToPath(new URL(`./targets/${def.entry}`, import.meta.url))
+  const child = fork(file, [], {
+    execArgv: [...CHILD_EXEC_ARGV, ...extraArgv],
+    env: { ...process.env, [KEYS_ENV]: JSON.stringify(keys), NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${def.name} did not start within 30 s`)), 30_000)
+    child.once('exit', (code) => reject(new Error(`${def.name} exited during start-up (code ${code})`)))
+    child.once('message', (message) => {
+      clearTimeout(timer)
+      const { port } = message as { port: number }
+      resolve({ def, url: `http://127.0.0.1:${port}`, child })
+    })
+  })
+}
+
+/** Ask a child to exit normally (so a CPU profile gets written) and wait for it. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  if (child.connected) child.send({ type: 'shutdown' })
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
