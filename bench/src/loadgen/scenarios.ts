@@ -46,6 +46,7 @@ function checkTokenResponse(body: Record<string, unknown>, tally: Tally): boolea
   const ok =
     typeof body.access_token === 'string' &&
     typeof body.id_token === 'string' &&
+    typeof body.refresh_token === 'string' &&
     typeof body.token_type === 'string' &&
     body.token_type.toLowerCase() === 'bearer' &&
     Number.isInteger(body.expires_in)

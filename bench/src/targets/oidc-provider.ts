@@ -25,6 +25,8 @@ const provider = new Provider(ISSUER, {
     backchannel_token_delivery_mode: 'poll',
     id_token_signed_response_alg: c.alg,
   })),
+  // Like ciba-kit for a client allowed the refresh_token grant: a refresh token with every grant.
+  issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
   findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
   features: {
     devInteractions: { enabled: false },

@@ -1,0 +1,68 @@
+/**
+ * The ciba-kit provider every ciba-kit target serves: same issuer, clients, user and keys as
+ * the peer. Storage: in-memory by default; `CIBA_BENCH_STORAGE=redis` uses
+ * `@ciba-kit/storage-redis` on the local Redis with a key prefix unique to the process.
+ */
+import { randomBytes } from 'node:crypto'
+import { createProvider, MemoryStorage, type CibaProvider, type CibaStorage } from '@ciba-kit/core'
+import { connectRedisStorage } from '@ciba-kit/storage-redis'
+import { BC_AUTH_BODY, CIBA_GRANT, CLIENTS, ISSUER, POLL_INTERVAL, USER, basicAuth, keysFromEnv } from '../config.js'
+import type { Control } from './serve.js'
+
+/** Environment switch for the storage backend of a ciba-kit target. */
+export const STORAGE_ENV = 'CIBA_BENCH_STORAGE'
+/** Redis URL (default the local one). */
+export const REDIS_URL_ENV = 'CIBA_BENCH_REDIS_URL'
+
+async function storage(): Promise<CibaStorage> {
+  if (process.env[STORAGE_ENV] !== 'redis') return new MemoryStorage()
+  const url = process.env[REDIS_URL_ENV] ?? 'redis://127.0.0.1:6379'
+  return connectRedisStorage(url, { keyPrefix: `ciba-bench:${randomBytes(6).toString('hex')}:` })
+}
+
+/** Build the provider and the bench control operations that drive it in-process. */
+export async function benchProvider(): Promise<{ provider: CibaProvider; control: Control }> {
+  const provider = createProvider({
+    issuer: ISSUER,
+    signingKeys: keysFromEnv(),
+    storage: await storage(),
+    clients: Object.values(CLIENTS).map((c) => ({
+      client_id: c.id,
+      client_secret: c.secret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: [CIBA_GRANT, 'refresh_token'],
+      backchannel_token_delivery_mode: 'poll',
+      id_token_signed_response_alg: c.alg,
+    })),
+    users: {
+      findByLoginHint: (hint) => (hint === USER ? { sub: USER } : undefined),
+      claims: (sub) => ({ sub }),
+    },
+    notifier: { notify() {} },
+    polling: { interval: POLL_INTERVAL },
+  })
+  provider.on('server_error', ({ error }) => console.error('ciba-kit server_error:', error))
+  await provider.ready()
+
+  const control: Control = {
+    async approve(authReqId) {
+      const result = await provider.approve(authReqId, { sub: USER })
+      return result.ok
+    },
+    async seed(n, clientId) {
+      // The provider's own backchannel authentication handler, minus HTTP.
+      const client = Object.values(CLIENTS).find((c) => c.id === clientId)
+      if (client === undefined) throw new Error('unknown client')
+      const headers = { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded' }
+      const body = Buffer.from(BC_AUTH_BODY)
+      const ids: string[] = []
+      for (let i = 0; i < n; i += 1) {
+        const res = await provider.handlers.backchannelAuthentication({ method: 'POST', path: '/backchannel-authentication', headers, body })
+        if (res.status !== 200) throw new Error(`seeding failed: ${res.status} ${res.body ?? ''}`)
+        ids.push((JSON.parse(res.body ?? '{}') as { auth_req_id: string }).auth_req_id)
+      }
+      return ids
+    },
+  }
+  return { provider, control }
+}
