@@ -63,7 +63,13 @@ export class OAuthError extends Error {
   readonly headers: Readonly<Record<string, string>> | undefined
 
   constructor(error: OAuthErrorCode, options: OAuthErrorOptions = {}) {
+    // An OAuthError is an expected protocol answer (a client polling gets `authorization_pending`
+    // thousands of times a second), not a bug: capturing a stack trace would dominate its cost and
+    // is never shown to anyone. `cause` keeps the stack of any underlying fault.
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(options.description === undefined ? error : `${error}: ${options.description}`, { cause: options.cause })
+    Error.stackTraceLimit = stackTraceLimit
     this.error = error
     this.description = options.description
     this.status = options.status
