@@ -104,6 +104,35 @@ export interface ProviderConfig {
   readonly routes?: Partial<Routes>
   /** Request body limit in bytes for adapters that read the body. Default 64 KiB. */
   readonly bodyLimit?: number
+  /**
+   * Fetching client keys from `jwks_uri` (`private_key_jwt`, signed authentication requests).
+   * Documents are fetched without redirects, with a time and size limit, and cached.
+   */
+  readonly clientJwks?: {
+    /** Outbound `fetch` for `jwks_uri`. Default: the global `fetch`. */
+    readonly fetch?: typeof fetch
+    /** Milliseconds a fetch may take. Default 3000. */
+    readonly timeoutMs?: number
+    /** Largest accepted JWK Set, bytes. Default 65536. */
+    readonly maxBytes?: number
+    /** Seconds a fetched set is used before it is fetched again. Default 300. */
+    readonly cacheTtl?: number
+    /** Minimum seconds between refetches caused by an unknown `kid`. Default 30. */
+    readonly refetchCooldown?: number
+  }
+  /** Signed authentication requests (CIBA Core §7.1.1). */
+  readonly requestObjects?: {
+    /**
+     * Longest accepted validity, seconds: `exp - nbf` may not exceed it, and `nbf` may not lie
+     * further in the past. Default 3600 (60 minutes).
+     */
+    readonly maxLifetime?: number
+  }
+  /** JWT client assertions (RFC 7523 §3, OIDC Core §9). */
+  readonly clientAssertions?: {
+    /** How far ahead of now `exp` may lie, seconds. Default 600. */
+    readonly maxLifetime?: number
+  }
   /** Clock skew tolerated on JWT time claims, seconds. Default 30. */
   readonly clockSkew?: number
   /** Current time in epoch seconds. Injectable for tests. */
@@ -114,6 +143,8 @@ export interface ProviderConfig {
   readonly development?: {
     /** Allow `http` notification endpoints on loopback hosts (CIBA requires https otherwise). */
     readonly allowHttpNotificationEndpoints?: boolean
+    /** Accept `http` client `jwks_uri` on loopback hosts (production requires https). */
+    readonly allowHttpJwksUri?: boolean
   }
   /** Subscribe to provider events at creation (also possible later via `provider.on`). */
   readonly on?: Partial<{ [E in keyof ProviderEvents]: (payload: ProviderEvents[E]) => void }>

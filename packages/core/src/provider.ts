@@ -1,10 +1,12 @@
 import type { JWK } from 'jose'
 import type { ClientAuthContext } from './client-auth/authenticate-client.js'
+import { createAssertionVerifier, CLIENT_ASSERTION_ALGS } from './client-auth/jwt-assertion.js'
+import { ClientKeys } from './clients/client-keys.js'
 import { ClientMetadataError, ClientRegistry, compileClientSchema, normalizeClient, type Client, type ClientPolicy } from './clients/registry.js'
 import type { ProviderConfig } from './config.js'
 import { createBackchannelAuthenticationEndpoint } from './endpoints/backchannel-authentication.js'
 import type { EndpointDeps } from './endpoints/deps.js'
-import { buildMetadata, createDiscoveryEndpoint } from './endpoints/discovery.js'
+import { AUTH_METHODS, buildMetadata, createDiscoveryEndpoint } from './endpoints/discovery.js'
 import { createJwksEndpoint } from './endpoints/jwks.js'
 import { createTokenEndpoint } from './endpoints/token.js'
 import { createUserinfoEndpoint } from './endpoints/userinfo.js'
@@ -14,6 +16,7 @@ import { ProviderEventBus, type ProviderEvents } from './events.js'
 import { decide, type Approval, type Denial, type DecisionResult } from './grant/decide.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from './http/types.js'
 import { importKeySet, type KeySet } from './keys/signing-keys.js'
+import { createRequestObjectReader } from './request/request-object.js'
 import { resolveSettings, type Settings } from './settings.js'
 import { MemoryStorage } from './storage/memory.js'
 import type { CibaStorage } from './storage/types.js'
@@ -111,7 +114,18 @@ export function createProvider(config: ProviderConfig): CibaProvider {
   keysPromise.catch(() => {}) // surfaced by ready() and by the first request that needs keys
   const keys = (): Promise<KeySet> => keysPromise
 
-  const metadata = buildMetadata(settings, { registration: false, authMethods: ['client_secret_basic', 'client_secret_post'], authSigningAlgs: [] })
+  // Client keys (jwks / jwks_uri) for private_key_jwt and signed authentication requests (CIBA §7.1.1).
+  const { fetch: jwksFetch, ...jwksOptions } = settings.clientJwks
+  const clientKeys = new ClientKeys({ ...jwksOptions, ...(jwksFetch === undefined ? {} : { fetch: jwksFetch }), clock: settings.clock })
+  const verifyAssertion = createAssertionVerifier({
+    clock: settings.clock, clockSkew: settings.clockSkew, maxLifetime: settings.clientAssertionMaxLifetime, storage, clientKeys,
+  })
+  const readRequestObject = createRequestObjectReader({
+    issuer: settings.issuer, clock: settings.clock, clockSkew: settings.clockSkew, maxLifetime: settings.requestObjectMaxLifetime,
+    supportedAlgs: settings.requestObjectAlgs, storage, clientKeys,
+  })
+
+  const metadata = buildMetadata(settings, { registration: false, authMethods: AUTH_METHODS, authSigningAlgs: CLIENT_ASSERTION_ALGS })
   const deps: EndpointDeps = {
     settings,
     storage,
@@ -119,7 +133,7 @@ export function createProvider(config: ProviderConfig): CibaProvider {
     keys,
     events,
     metadata,
-    clientAuth: (endpointUrl): ClientAuthContext => ({ clients, audience: [settings.issuer, endpointUrl, settings.urls.token] }),
+    clientAuth: (endpointUrl): ClientAuthContext => ({ clients, verifyAssertion, audience: [settings.issuer, endpointUrl, settings.urls.token] }),
   }
 
   const report = (endpoint: EndpointName, error: unknown): void => events.emit('server_error', { endpoint, error })
@@ -135,7 +149,7 @@ export function createProvider(config: ProviderConfig): CibaProvider {
   const handlers: ProviderHandlers = {
     discovery: guard('discovery', createDiscoveryEndpoint(metadata)),
     jwks: guard('jwks', createJwksEndpoint(deps)),
-    backchannelAuthentication: guard('backchannel_authentication', createBackchannelAuthenticationEndpoint(deps)),
+    backchannelAuthentication: guard('backchannel_authentication', createBackchannelAuthenticationEndpoint(deps, readRequestObject)),
     token: guard('token', createTokenEndpoint(deps)),
     userinfo: guard('userinfo', createUserinfoEndpoint(deps)),
   }

@@ -30,6 +30,19 @@ export interface Settings {
   readonly idTokenAlgs: readonly string[]
   readonly requestObjectAlgs: readonly string[]
   readonly allowHttpNotificationEndpoints: boolean
+  /** `jwks_uri` fetching (see `ProviderConfig.clientJwks`). */
+  readonly clientJwks: {
+    readonly fetch: typeof fetch | undefined
+    readonly timeoutMs: number
+    readonly maxBytes: number
+    readonly cacheTtl: number
+    readonly refetchCooldown: number
+    readonly allowHttpLoopback: boolean
+  }
+  /** CIBA §7.1.1: bound on `exp - nbf` and on the age of `nbf`, seconds. */
+  readonly requestObjectMaxLifetime: number
+  /** RFC 7523: how far ahead `exp` of a client assertion may lie, seconds. */
+  readonly clientAssertionMaxLifetime: number
   readonly clock: () => number
   readonly generateId: () => string
 }
@@ -82,6 +95,10 @@ export function resolveSettings(config: ProviderConfig): Settings {
   for (const [name, path] of Object.entries(routes)) {
     if (typeof path !== 'string' || !path.startsWith('/')) throw new ConfigurationError(`routes.${name} must be a path starting with "/"`)
   }
+  // CIBA §7.1: with user_code support the OP must be able to check one.
+  if (config.userCodeSupported === true && typeof config.hooks?.verifyUserCode !== 'function') {
+    throw new ConfigurationError('userCodeSupported requires hooks.verifyUserCode(userCode, user, ctx)')
+  }
   const deliveryModes = [...(config.deliveryModes ?? ['poll'])]
   if (deliveryModes.length === 0 || deliveryModes.some((m) => m !== 'poll' && m !== 'ping' && m !== 'push')) {
     throw new ConfigurationError('deliveryModes must be a non-empty list of "poll", "ping", "push"')
@@ -122,6 +139,16 @@ export function resolveSettings(config: ProviderConfig): Settings {
     idTokenAlgs: Object.freeze(supportedAlgorithms(config.signingKeys)),
     requestObjectAlgs: Object.freeze([...ASYMMETRIC_ALGS]),
     allowHttpNotificationEndpoints: config.development?.allowHttpNotificationEndpoints ?? false,
+    clientJwks: Object.freeze({
+      fetch: config.clientJwks?.fetch,
+      timeoutMs: positiveInteger(config.clientJwks?.timeoutMs ?? 3000, 'clientJwks.timeoutMs'),
+      maxBytes: positiveInteger(config.clientJwks?.maxBytes ?? 64 * 1024, 'clientJwks.maxBytes'),
+      cacheTtl: positiveInteger(config.clientJwks?.cacheTtl ?? 300, 'clientJwks.cacheTtl'),
+      refetchCooldown: positiveInteger(config.clientJwks?.refetchCooldown ?? 30, 'clientJwks.refetchCooldown'),
+      allowHttpLoopback: config.development?.allowHttpJwksUri ?? false,
+    }),
+    requestObjectMaxLifetime: positiveInteger(config.requestObjects?.maxLifetime ?? 3600, 'requestObjects.maxLifetime'),
+    clientAssertionMaxLifetime: positiveInteger(config.clientAssertions?.maxLifetime ?? 600, 'clientAssertions.maxLifetime'),
     clock: config.clock ?? (() => Math.floor(Date.now() / 1000)),
     generateId: config.generateId ?? randomId,
   })
