@@ -171,6 +171,11 @@ for (const framework of ['express', 'koa', 'fetch'] as Framework[]) {
       op.clock.advance(61)
       assert.equal((await token({ grant_type: CIBA, auth_req_id: expiring })).body.error, 'expired_token')
       assert.deepEqual(await op.provider.approve(expiring), { ok: false, reason: 'expired' })
+      // Approved but not redeemed before the auth_req_id expired: expired, not tokens.
+      const late = await start({ requested_expiry: '60' })
+      assert.deepEqual(await op.provider.approve(late), { ok: true })
+      op.clock.advance(60)
+      assert.equal((await token({ grant_type: CIBA, auth_req_id: late })).body.error, 'expired_token')
       assert.equal((await token({ grant_type: CIBA, auth_req_id: 'nope' })).body.error, 'invalid_grant')
       const others = await start()
       const res = await token({ grant_type: CIBA, auth_req_id: others }, '')

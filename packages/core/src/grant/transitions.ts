@@ -18,7 +18,10 @@ export function sourcesOf(to: AuthRequestStatus): readonly AuthRequestStatus[] {
   return (Object.keys(TRANSITIONS) as AuthRequestStatus[]).filter((from) => TRANSITIONS[from].includes(to))
 }
 
-/** A pending request whose `expiresAt` has passed is expired, whatever storage says. */
+/**
+ * Past `expiresAt` a request that is still pending, or approved but not redeemed, is expired
+ * whatever storage says: `expires_in` is the lifetime of the `auth_req_id` itself (CIBA §7.3).
+ */
 export function effectiveStatus(status: AuthRequestStatus, expiresAt: number, now: number): AuthRequestStatus {
-  return status === 'pending' && now >= expiresAt ? 'expired' : status
+  return (status === 'pending' || status === 'approved') && now >= expiresAt ? 'expired' : status
 }
