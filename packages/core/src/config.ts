@@ -3,6 +3,7 @@ import type { Notifier } from './notifier/types.js'
 import type { CibaStorage, DeliveryMode } from './storage/types.js'
 import type { ClientMetadata } from './clients/metadata.js'
 import type { ProviderEvents } from './events.js'
+import type { RegistrationConfig } from './clients/registration-config.js'
 
 /** The CIBA grant type (CIBA Core §4, §10.1). */
 export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba'
@@ -100,6 +101,8 @@ export interface ProviderConfig {
     /** ID token lifetime in seconds. Default 3600. */
     readonly idTokenTtl?: number
   }
+  /** Dynamic Client Registration (RFC 7591) and management (RFC 7592). Default: disabled. */
+  readonly registration?: RegistrationConfig
   /** Endpoint paths relative to the mount point (and to the issuer, for discovery). */
   readonly routes?: Partial<Routes>
   /** Request body limit in bytes for adapters that read the body. Default 64 KiB. */

@@ -15,6 +15,10 @@ export interface ProviderEvents {
   'tokens.issued': { readonly grantId: string; readonly clientId: string; readonly grantType: string }
   /** A rotated refresh token was presented again: its whole grant was revoked. */
   'refresh_token.reused': { readonly grantId: string; readonly clientId: string }
+  /** RFC 7591 / RFC 7592: a client registered, updated or deleted itself. */
+  'client.registered': { readonly clientId: string }
+  'client.updated': { readonly clientId: string }
+  'client.deleted': { readonly clientId: string }
   'delivery.delivered': { readonly deliveryId: string; readonly authReqId: string; readonly clientId: string; readonly kind: string; readonly attempts: number }
   'delivery.retried': { readonly deliveryId: string; readonly authReqId: string; readonly clientId: string; readonly kind: string; readonly attempts: number; readonly reason: string; readonly nextAttemptAt: number }
   'delivery.failed': { readonly deliveryId: string; readonly authReqId: string; readonly clientId: string; readonly kind: string; readonly attempts: number; readonly reason: string }

@@ -4,6 +4,7 @@ export {
   type ProviderConfig, type Routes, type UserResolver, type ResolvedUser, type RequestContext, type PolicyHooks,
 } from './config.js'
 export type { ClientMetadata, TokenEndpointAuthMethod } from './clients/metadata.js'
+export type { RegistrationConfig, InitialAccessTokenVerifier } from './clients/registration-config.js'
 export type { Approval, Denial, DecisionResult } from './grant/decide.js'
 export { ProviderEventBus, type ProviderEvents } from './events.js'
 export * from './http/types.js'

@@ -8,6 +8,7 @@ import { createBackchannelAuthenticationEndpoint } from './endpoints/backchannel
 import type { EndpointDeps } from './endpoints/deps.js'
 import { AUTH_METHODS, buildMetadata, createDiscoveryEndpoint } from './endpoints/discovery.js'
 import { createJwksEndpoint } from './endpoints/jwks.js'
+import { createRegistrationEndpoints } from './endpoints/registration.js'
 import { createTokenEndpoint } from './endpoints/token.js'
 import { createUserinfoEndpoint } from './endpoints/userinfo.js'
 import { ConfigurationError } from './errors/oauth-error.js'
@@ -32,6 +33,10 @@ export interface ProviderHandlers {
   /** Resolves `undefined` for a grant type ciba-kit does not own ("not mine": the host answers it). */
   readonly token: (req: NeutralRequest) => Promise<NeutralResponse | undefined>
   readonly userinfo: EndpointHandler
+  /** RFC 7591 registration (`POST`); present when registration is enabled. */
+  readonly registration?: EndpointHandler
+  /** RFC 7592 client configuration endpoint (`GET`/`PUT`/`DELETE` on `registration_client_uri`); with registration. */
+  readonly clientConfiguration?: EndpointHandler
 }
 
 /**
@@ -125,7 +130,7 @@ export function createProvider(config: ProviderConfig): CibaProvider {
     supportedAlgs: settings.requestObjectAlgs, storage, clientKeys,
   })
 
-  const metadata = buildMetadata(settings, { registration: false, authMethods: AUTH_METHODS, authSigningAlgs: CLIENT_ASSERTION_ALGS })
+  const metadata = buildMetadata(settings, { registration: settings.registration !== undefined, authMethods: AUTH_METHODS, authSigningAlgs: CLIENT_ASSERTION_ALGS })
   const deps: EndpointDeps = {
     settings,
     storage,
@@ -146,12 +151,18 @@ export function createProvider(config: ProviderConfig): CibaProvider {
       }
     }
 
+  function registrationHandlers(): Pick<ProviderHandlers, 'registration' | 'clientConfiguration'> {
+    if (settings.registration === undefined) return {}
+    const endpoints = createRegistrationEndpoints(deps, settings.registration, policy, validateClient)
+    return { registration: guard('registration', endpoints.register), clientConfiguration: guard('registration', endpoints.manage) }
+  }
   const handlers: ProviderHandlers = {
     discovery: guard('discovery', createDiscoveryEndpoint(metadata)),
     jwks: guard('jwks', createJwksEndpoint(deps)),
     backchannelAuthentication: guard('backchannel_authentication', createBackchannelAuthenticationEndpoint(deps, readRequestObject)),
     token: guard('token', createTokenEndpoint(deps)),
     userinfo: guard('userinfo', createUserinfoEndpoint(deps)),
+    ...registrationHandlers(),
   }
 
   // One route table: path -> (allowed methods, handler).
@@ -163,6 +174,11 @@ export function createProvider(config: ProviderConfig): CibaProvider {
     [routes.token, { methods: ['POST'], handler: handlers.token }],
     [routes.userinfo, { methods: ['GET', 'POST'], handler: handlers.userinfo }],
   ])
+  if (handlers.registration !== undefined) table.set(routes.registration, { methods: ['POST'], handler: handlers.registration })
+  // RFC 7592 registration_client_uri: `{registration}/{client_id}`, the one route matched by prefix.
+  const clientRoutePrefix = handlers.clientConfiguration === undefined ? undefined : `${routes.registration}/`
+  const clientRoute = handlers.clientConfiguration === undefined ? undefined : { methods: ['GET', 'PUT', 'DELETE'], handler: handlers.clientConfiguration }
+  const routeFor = (path: string) => table.get(path) ?? (clientRoutePrefix !== undefined && path.length > clientRoutePrefix.length && path.startsWith(clientRoutePrefix) ? clientRoute : undefined)
 
   const provider: CibaProvider = {
     metadata,
@@ -170,9 +186,9 @@ export function createProvider(config: ProviderConfig): CibaProvider {
     storage,
     handlers,
     bodyLimit: settings.bodyLimit,
-    matches: (path) => table.has(path),
+    matches: (path) => routeFor(path) !== undefined,
     async handle(req) {
-      const route = table.get(req.path)
+      const route = routeFor(req.path)
       if (route === undefined) return undefined
       if (!route.methods.includes(req.method)) {
         return jsonResponse(405, { error: 'invalid_request', error_description: `method ${req.method === 'HEAD' || /^[A-Z]{1,16}$/.test(req.method) ? req.method : ''} is not allowed` }, { allow: route.methods.join(', ') })

@@ -4,6 +4,7 @@ import { assertSigningKey, supportedAlgorithms, ASYMMETRIC_ALGS } from './keys/s
 import type { DeliveryMode } from './storage/types.js'
 import type { Notifier } from './notifier/types.js'
 import { randomId } from './tokens/hashes.js'
+import { resolveRegistrationSettings, type RegistrationSettings } from './clients/registration-config.js'
 
 /** The configuration with every default applied; what the endpoints read. Frozen. */
 export interface Settings {
@@ -45,6 +46,8 @@ export interface Settings {
   readonly clientAssertionMaxLifetime: number
   readonly clock: () => number
   readonly generateId: () => string
+  /** Dynamic registration; `undefined` when disabled. */
+  readonly registration: RegistrationSettings | undefined
 }
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access']
@@ -114,6 +117,7 @@ export function resolveSettings(config: ProviderConfig): Settings {
   }
   const scopes = [...(config.scopes ?? DEFAULT_SCOPES)]
   if (!scopes.includes('openid')) scopes.unshift('openid')
+  const registration = resolveRegistrationSettings(config.registration, config.bodyLimit ?? 64 * 1024)
   const urls = Object.fromEntries(Object.entries(routes).map(([k, path]) => [k, issuer + path])) as Record<keyof Routes, string>
 
   return Object.freeze({
@@ -151,5 +155,6 @@ export function resolveSettings(config: ProviderConfig): Settings {
     clientAssertionMaxLifetime: positiveInteger(config.clientAssertions?.maxLifetime ?? 600, 'clientAssertions.maxLifetime'),
     clock: config.clock ?? (() => Math.floor(Date.now() / 1000)),
     generateId: config.generateId ?? randomId,
+    registration,
   })
 }

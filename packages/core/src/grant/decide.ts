@@ -38,6 +38,8 @@ export async function decide(authReqId: string, decision: Decision, deps: Endpoi
   const record = await storage.getAuthRequest(authReqId)
   const now = settings.clock()
   if (record === undefined) return { ok: false, reason: 'unknown' }
+  // A deleted client's requests die with it (RFC 7592 §2.3): nothing may be approved for it.
+  if ((await deps.clients.find(record.clientId)) === undefined) return { ok: false, reason: 'unknown' }
   const status = effectiveStatus(record.status, record.expiresAt, now)
   if (status === 'expired') return { ok: false, reason: 'expired' }
   if (status !== 'pending') return { ok: false, reason: 'already_decided' }
