@@ -4,6 +4,7 @@ import type { CibaStorage, DeliveryMode } from './storage/types.js'
 import type { ClientMetadata } from './clients/metadata.js'
 import type { ProviderEvents } from './events.js'
 import type { RegistrationConfig } from './clients/registration-config.js'
+import type { DeliveryOptions } from './delivery/options.js'
 
 /** The CIBA grant type (CIBA Core §4, §10.1). */
 export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba'
@@ -142,6 +143,8 @@ export interface ProviderConfig {
   readonly clock?: () => number
   /** Generates `auth_req_id`s and tokens (≥128 bits of entropy, URL-safe). Injectable for tests. */
   readonly generateId?: () => string
+  /** Ping and push notification delivery: retries, timeouts, TLS trust, address guard (CIBA §10.2, §10.3). */
+  readonly delivery?: DeliveryOptions
   /** Options that are only safe in development. */
   readonly development?: {
     /** Allow `http` notification endpoints on loopback hosts (CIBA requires https otherwise). */

@@ -15,6 +15,7 @@ import { ConfigurationError } from './errors/oauth-error.js'
 import { errorResponse, type EndpointName } from './errors/to-response.js'
 import { ProviderEventBus, type ProviderEvents } from './events.js'
 import { decide, type Approval, type Denial, type DecisionResult } from './grant/decide.js'
+import { createDeliveryWorker, type DeliveryRunner } from './delivery/worker.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from './http/types.js'
 import { importKeySet, type KeySet } from './keys/signing-keys.js'
 import { createRequestObjectReader } from './request/request-object.js'
@@ -49,6 +50,8 @@ export interface CibaProvider {
   readonly settings: Settings
   readonly storage: CibaStorage
   readonly handlers: ProviderHandlers
+  /** The ping/push outbox worker (CIBA §10.2, §10.3); `runOnce()` for job runners and tests. */
+  readonly deliveries: DeliveryRunner
   /** Request body limit for adapters that read bodies. */
   readonly bodyLimit: number
   /** Does the provider serve this path (relative to its mount point)? */
@@ -141,6 +144,9 @@ export function createProvider(config: ProviderConfig): CibaProvider {
     clientAuth: (endpointUrl): ClientAuthContext => ({ clients, verifyAssertion, audience: [settings.issuer, endpointUrl, settings.urls.token] }),
   }
 
+  const deliveries = createDeliveryWorker({ settings, storage, clients, events })
+  if (settings.delivery.worker && settings.deliveryModes.some((mode) => mode !== 'poll')) deliveries.start()
+
   const report = (endpoint: EndpointName, error: unknown): void => events.emit('server_error', { endpoint, error })
   const guard = <R extends NeutralResponse | undefined>(endpoint: EndpointName, fn: (req: NeutralRequest) => Promise<R> | R) =>
     async (req: NeutralRequest): Promise<R | NeutralResponse> => {
@@ -185,6 +191,7 @@ export function createProvider(config: ProviderConfig): CibaProvider {
     settings,
     storage,
     handlers,
+    deliveries,
     bodyLimit: settings.bodyLimit,
     matches: (path) => routeFor(path) !== undefined,
     async handle(req) {
@@ -196,8 +203,8 @@ export function createProvider(config: ProviderConfig): CibaProvider {
       return route.handler(req)
     },
     jwks: async () => (await keysPromise).publicJwks,
-    approve: (authReqId, approval) => decide(authReqId, { kind: 'approve', approval }, deps),
-    deny: (authReqId, denial) => decide(authReqId, { kind: 'deny', denial }, deps),
+    approve: (authReqId, approval) => decide(authReqId, { kind: 'approve', approval }, deps, deliveries.kick),
+    deny: (authReqId, denial) => decide(authReqId, { kind: 'deny', denial }, deps, deliveries.kick),
     on(event, listener) {
       events.on(event, listener)
       return this
@@ -210,6 +217,7 @@ export function createProvider(config: ProviderConfig): CibaProvider {
       await keysPromise
     },
     async close() {
+      await deliveries.stop()
       if (ownsStorage) await storage.close?.()
     },
   }

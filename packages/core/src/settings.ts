@@ -5,6 +5,7 @@ import type { DeliveryMode } from './storage/types.js'
 import type { Notifier } from './notifier/types.js'
 import { randomId } from './tokens/hashes.js'
 import { resolveRegistrationSettings, type RegistrationSettings } from './clients/registration-config.js'
+import { resolveDeliverySettings, type DeliverySettings } from './delivery/options.js'
 
 /** The configuration with every default applied; what the endpoints read. Frozen. */
 export interface Settings {
@@ -44,6 +45,8 @@ export interface Settings {
   readonly requestObjectMaxLifetime: number
   /** RFC 7523: how far ahead `exp` of a client assertion may lie, seconds. */
   readonly clientAssertionMaxLifetime: number
+  /** Ping/push delivery (the outbox worker). */
+  readonly delivery: DeliverySettings
   readonly clock: () => number
   readonly generateId: () => string
   /** Dynamic registration; `undefined` when disabled. */
@@ -153,6 +156,7 @@ export function resolveSettings(config: ProviderConfig): Settings {
     }),
     requestObjectMaxLifetime: positiveInteger(config.requestObjects?.maxLifetime ?? 3600, 'requestObjects.maxLifetime'),
     clientAssertionMaxLifetime: positiveInteger(config.clientAssertions?.maxLifetime ?? 600, 'clientAssertions.maxLifetime'),
+    delivery: resolveDeliverySettings(config.delivery, config.clock),
     clock: config.clock ?? (() => Math.floor(Date.now() / 1000)),
     generateId: config.generateId ?? randomId,
     registration,

@@ -8,6 +8,7 @@ import { validateBindingMessageDefault } from '../request/binding-message.js'
 import { parseForm, type FormParams } from '../request/form.js'
 import { resolveUser } from '../request/resolve-user.js'
 import type { AuthRequestRecord } from '../storage/types.js'
+import { expiryDelivery } from '../delivery/outbox.js'
 import type { EndpointDeps } from './deps.js'
 
 /** Turns a raw form into the parameters to validate (e.g. unpacking a signed request object). */
@@ -53,6 +54,9 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
 
     const record = await persist(request, user, client, deps)
     await notify(record, client, deps)
+    // CIBA §10.2/§12: ping and push clients hear of an expiry too; due at expiresAt, dropped if decided first.
+    const expiry = expiryDelivery(record, client, settings)
+    if (expiry !== undefined) await storage.enqueueDelivery(expiry)
     events.emit('authentication_request.created', { authReqId: record.id, clientId: client.id, sub: user.sub })
 
     const body: Record<string, unknown> = { auth_req_id: record.id, expires_in: request.expiresIn }

@@ -1,3 +1,5 @@
+import { CIBA_GRANT_TYPE } from '../config.js'
+import { expiryDeliveryId, planDecisionDelivery } from '../delivery/outbox.js'
 import type { EndpointDeps } from '../endpoints/deps.js'
 import type { ApprovalRecord, DenialRecord } from '../storage/types.js'
 import { effectiveStatus, sourcesOf } from './transitions.js'
@@ -30,9 +32,11 @@ type Decision = { readonly kind: 'approve'; readonly approval: Approval | undefi
 /**
  * Applies the user's decision as one atomic `pending -> approved | denied` transition: of
  * concurrent decisions (or a decision racing expiry) exactly one wins; the others see
- * `already_decided` or `expired`.
+ * `already_decided` or `expired`. For ping and push clients the notification is enqueued in that
+ * same transition (CIBA §10.2, §10.3); `onEnqueued` then wakes the delivery worker. Never waits
+ * for the client.
  */
-export async function decide(authReqId: string, decision: Decision, deps: EndpointDeps): Promise<DecisionResult> {
+export async function decide(authReqId: string, decision: Decision, deps: EndpointDeps, onEnqueued?: () => void): Promise<DecisionResult> {
   const { storage, settings, events } = deps
   if (typeof authReqId !== 'string' || authReqId === '' || authReqId.length > 512) return { ok: false, reason: 'unknown' }
   const record = await storage.getAuthRequest(authReqId)
@@ -56,17 +60,37 @@ export async function decide(authReqId: string, decision: Decision, deps: Endpoi
       ...(given?.amr === undefined ? {} : { amr: [...given.amr] }),
       ...(given?.claims === undefined ? {} : { claims: { ...given.claims } }),
     }
-    const next = await storage.transitionAuthRequest(authReqId, sourcesOf('approved'), { status: 'approved', approval, updatedAt: now })
+    const plan = await planDecisionDelivery(record, { approval }, now, deps)
+    const next = await storage.transitionAuthRequest(
+      authReqId, plan?.from ?? sourcesOf('approved'), { status: plan?.status ?? 'approved', approval, updatedAt: now, ...plan?.patch }, plan?.effects,
+    )
     if (next === undefined) return { ok: false, reason: 'already_decided' }
     events.emit('authentication_request.approved', { authReqId, clientId: record.clientId })
+    if (plan?.tokensIssued === true) events.emit('tokens.issued', { grantId: authReqId, clientId: record.clientId, grantType: CIBA_GRANT_TYPE })
+    if (plan !== undefined) await enqueued(authReqId, deps, onEnqueued)
     return { ok: true }
   }
   const denial: DenialRecord = {
     error: decision.denial?.error ?? 'access_denied',
     ...(decision.denial?.description === undefined ? {} : { description: decision.denial.description }),
   }
-  const next = await storage.transitionAuthRequest(authReqId, sourcesOf('denied'), { status: 'denied', denial, updatedAt: now })
+  const plan = await planDecisionDelivery(record, { denial }, now, deps)
+  const next = await storage.transitionAuthRequest(
+    authReqId, plan?.from ?? sourcesOf('denied'), { status: 'denied', denial, updatedAt: now, ...plan?.patch }, plan?.effects,
+  )
   if (next === undefined) return { ok: false, reason: 'already_decided' }
   events.emit('authentication_request.denied', { authReqId, clientId: record.clientId, error: denial.error })
+  if (plan !== undefined) await enqueued(authReqId, deps, onEnqueued)
   return { ok: true }
+}
+
+/** After a decision's notification is enqueued: wake the worker, drop the now-useless expiry notification. */
+async function enqueued(authReqId: string, deps: EndpointDeps, onEnqueued: (() => void) | undefined): Promise<void> {
+  onEnqueued?.()
+  try {
+    await deps.storage.removeDelivery(expiryDeliveryId(authReqId))
+  } catch (error) {
+    // Harmless if it stays: the worker drops an expiry notification of a decided request.
+    deps.events.emit('server_error', { endpoint: 'delivery', error })
+  }
 }

@@ -6,7 +6,8 @@ import type { AuthRequestStatus } from '../storage/types.js'
  * (approve vs deny vs expiry, two token requests) has exactly one winner.
  */
 export const TRANSITIONS: Readonly<Record<AuthRequestStatus, readonly AuthRequestStatus[]>> = {
-  pending: ['approved', 'denied', 'expired'],
+  // CIBA §10.3: a push approval issues the tokens in the same step (pending -> consumed).
+  pending: ['approved', 'denied', 'expired', 'consumed'],
   approved: ['consumed'],
   denied: [],
   expired: [],

@@ -1,5 +1,6 @@
 import { ExpiryHeap } from './expiry-heap.js'
 import type {
+  AuthRequestPatch,
   AuthRequestRecord,
   AuthRequestStatus,
   CibaStorage,
@@ -101,7 +102,7 @@ export class MemoryStorage implements CibaStorage {
   async transitionAuthRequest(
     id: string,
     from: readonly AuthRequestStatus[],
-    patch: Partial<Omit<AuthRequestRecord, 'id' | 'clientId'>>,
+    patch: AuthRequestPatch,
     effects?: TransitionEffects,
   ): Promise<AuthRequestRecord | undefined> {
     this.#sweep()

@@ -131,6 +131,15 @@ export interface TransitionEffects {
   readonly delivery?: DeliveryRecord
 }
 
+/**
+ * The change {@link CibaStorage.transitionAuthRequest} merges into a record. A key given with the
+ * value `undefined` is removed from the record (e.g. the `clientNotificationToken` once no delivery
+ * needs it).
+ */
+export type AuthRequestPatch = {
+  readonly [K in keyof Omit<AuthRequestRecord, 'id' | 'clientId'>]?: AuthRequestRecord[K] | undefined
+}
+
 /** Result of {@link CibaStorage.useRefreshToken}. */
 export type RefreshTokenUse =
   | { readonly outcome: 'used'; readonly record: TokenRecord }
@@ -169,7 +178,7 @@ export interface CibaStorage {
   transitionAuthRequest(
     id: string,
     from: readonly AuthRequestStatus[],
-    patch: Partial<Omit<AuthRequestRecord, 'id' | 'clientId'>>,
+    patch: AuthRequestPatch,
     effects?: TransitionEffects,
   ): Promise<AuthRequestRecord | undefined>
 
