@@ -56,10 +56,10 @@ for (const [name, startExample] of Object.entries(examples)) {
       return page
     }
 
-    const startFlow = async (page: Page, loginHint: string, bindingMessage: string) => {
+    const startFlow = async (page: Page, loginHint: string, bindingMessage: string, mode: 'Poll' | 'Ping' | 'Push' = 'Poll') => {
       await page.getByLabel('Login hint').fill(loginHint)
       await page.getByLabel('Binding message').fill(bindingMessage)
-      await page.getByLabel('Poll').check()
+      await page.getByLabel(mode).check()
       await page.getByRole('button', { name: 'Start authentication' }).click()
       await page.locator('#auth_req_id').filter({ hasText: /\S{20,}/ }).waitFor(WAIT)
       return (await page.locator('#auth_req_id').textContent()) ?? ''
@@ -76,9 +76,11 @@ for (const [name, startExample] of Object.entries(examples)) {
 
     it('poll: start on /client, approve on /device, see the ID token claims and userinfo', async () => {
       const client = await openClient()
-      // Ping and push are offered only once the OP advertises them.
-      assert.equal(await client.getByLabel('Ping').isDisabled(), true)
-      assert.match((await client.locator('#mode_ping_note').textContent()) ?? '', /not available yet/)
+      const enabled = op.provider.metadata.backchannel_token_delivery_modes_supported as string[]
+      for (const mode of ['Ping', 'Push']) {
+        // A mode the OP does not advertise is shown as not available yet.
+        if (!enabled.includes(mode.toLowerCase())) assert.equal(await client.getByLabel(mode).isDisabled(), true)
+      }
       const binding = `Desk ${name.length} code A${step}X`
       await shot(client, 'client-ready')
       const authReqId = await startFlow(client, 'alice', binding)
@@ -124,5 +126,28 @@ for (const [name, startExample] of Object.entries(examples)) {
       await shot(client, 'client-denied')
       await Promise.all([client.close(), device.close()])
     })
+
+    for (const mode of ['Ping', 'Push'] as const) {
+      it(`${mode.toLowerCase()}: the OP calls the client back once alice approves, and the claims appear`, async (t) => {
+        const enabled = op.provider.metadata.backchannel_token_delivery_modes_supported as string[]
+        if (!enabled.includes(mode.toLowerCase())) return t.skip(`${mode} is not enabled in the example OP (DEFAULT_DELIVERY_MODES)`)
+        const client = await openClient()
+        assert.equal(await client.getByLabel(mode).isDisabled(), false)
+        const device = await openDevice('alice')
+        const binding = `${mode} ${name.length} code N${step}Z`
+        await startFlow(client, 'alice', binding, mode)
+        await client.locator('#log li', { hasText: 'Waiting for the OP to call back' }).waitFor(WAIT)
+        const request = card(device, binding)
+        await request.waitFor(WAIT)
+        await request.getByRole('button', { name: /^Approve/ }).click()
+        await client.locator('#log li', { hasText: `Notification received (${mode.toLowerCase()})` }).waitFor(WAIT)
+        await client.locator('#outcome', { hasText: 'Authenticated as alice.' }).waitFor(WAIT)
+        const claims = JSON.parse((await client.locator('#claims').textContent()) ?? '{}') as Record<string, unknown>
+        assert.equal(claims.aud, `demo-client-${mode.toLowerCase()}`)
+        if (mode === 'Push') assert.equal(typeof claims['urn:openid:params:jwt:claim:auth_req_id'], 'string')
+        await shot(client, `client-${mode.toLowerCase()}-tokens`)
+        await Promise.all([client.close(), device.close()])
+      })
+    }
   })
 }

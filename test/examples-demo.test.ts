@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
-import type { RunningExample } from '../examples/demo-ui/src/index.js'
+import { DEFAULT_DELIVERY_MODES, type RunningExample } from '../examples/demo-ui/src/index.js'
 import { openSse } from '../examples/demo-ui/test/sse.js'
 import { startExample as startExpress } from '../examples/express/src/app.js'
 import { startExample as startKoa } from '../examples/koa/src/app.js'
@@ -43,6 +43,7 @@ for (const [name, startExample] of Object.entries(examples)) {
       assert.equal(res.status, 200, JSON.stringify(res.body))
       return res.body.auth_req_id as string
     }
+    const modes = () => op.provider.metadata.backchannel_token_delivery_modes_supported as string[]
     const device = (path: string, method = 'GET') => fetch(`${op.url}/device/api${path}`, { method })
     const pending = async (query = '') => (await (await device(`/requests${query}`)).json()) as Array<Record<string, unknown>>
     const token = (authReqId: string) => form(`${op.issuer}/token`, { grant_type: CIBA, auth_req_id: authReqId })
@@ -51,7 +52,7 @@ for (const [name, startExample] of Object.entries(examples)) {
       assert.equal(op.issuer, op.url)
       const doc = (await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>
       assert.equal(doc.issuer, op.issuer)
-      assert.deepEqual(doc.backchannel_token_delivery_modes_supported, ['poll'])
+      assert.deepEqual(doc.backchannel_token_delivery_modes_supported, [...DEFAULT_DELIVERY_MODES])
     })
 
     it('lists a pending request on the device API with what the user must see', async () => {
@@ -139,6 +140,39 @@ for (const [name, startExample] of Object.entries(examples)) {
         stream.close()
       }
     })
+
+    for (const mode of ['ping', 'push'] as const) {
+      for (const decision of ['approve', 'deny'] as const) {
+        it(`the demo client in ${mode} mode: the OP notifies it after ${decision}`, async (t) => {
+          if (!modes().includes(mode)) return t.skip(`${mode} is not enabled in the example OP (DEFAULT_DELIVERY_MODES)`)
+          const res = await fetch(`${op.url}/client/api/flows`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ login_hint: 'bob', binding_message: `${mode} ${decision}`, mode }),
+          })
+          assert.equal(res.status, 201, await res.clone().text())
+          const flow = (await res.json()) as { id: string; auth_req_id: string }
+          const stream = await openSse(`${op.url}/client/api/flows/${flow.id}/events`)
+          try {
+            assert.equal((await stream.next()).event, 'started')
+            assert.equal((await device(`/requests/${encodeURIComponent(flow.auth_req_id)}/${decision}`, 'POST')).status, 204)
+            const note = await stream.next(15_000)
+            assert.equal(note.event, 'notification', JSON.stringify(note.data))
+            assert.equal((note.data as { kind: string }).kind, mode)
+            const end = await stream.next(15_000)
+            if (decision === 'approve') {
+              assert.equal(end.event, 'tokens', JSON.stringify(end.data))
+              assert.equal((end.data as { id_token_claims: Record<string, unknown> }).id_token_claims.aud, `demo-client-${mode}`)
+            } else {
+              assert.equal(end.event, 'failed')
+              assert.equal((end.data as { error: string }).error, 'access_denied')
+            }
+          } finally {
+            stream.close()
+          }
+        })
+      }
+    }
   })
 }
 

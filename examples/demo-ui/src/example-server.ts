@@ -18,7 +18,7 @@ export interface ExampleOptions {
   /** Seconds between polls (`interval`, CIBA §7.3). Default 5. */
   readonly pollInterval?: number
   /**
-   * Token delivery modes to enable. Default `['poll']`. Adding `ping`/`push` registers a demo
+   * Token delivery modes to enable. Default {@link DEFAULT_DELIVERY_MODES}. Adding `ping`/`push` registers a demo
    * client for each (notification endpoint: the demo client's `/client/api/notify`) and offers
    * the mode on `/client`; the OP must support the mode.
    */
@@ -73,6 +73,12 @@ export interface RunningExample {
   close(): Promise<void>
 }
 
+/**
+ * The modes the example OPs enable unless told otherwise. Ping and push join once the core
+ * delivers them (CIBA §10.2, §10.3); the tests of both modes run as soon as they are listed here.
+ */
+export const DEFAULT_DELIVERY_MODES: readonly DemoDeliveryMode[] = ['poll']
+
 /** Is this path one the demo pages own? (Koa mounts the Node handler only for these.) */
 export function isDemoPath(pathname: string): boolean {
   return /^\/(device|client)(\/|$)/.test(pathname)
@@ -110,7 +116,7 @@ export async function startExampleServer(
     { ...(await exportJWK(rsa.privateKey)), alg: 'RS256', use: 'sig' },
     { ...(await exportJWK(ec.privateKey)), alg: 'ES256', use: 'sig' },
   ]
-  const deliveryModes: readonly DemoDeliveryMode[] = options.deliveryModes ?? ['poll']
+  const deliveryModes: readonly DemoDeliveryMode[] = options.deliveryModes ?? DEFAULT_DELIVERY_MODES
   const device = createDemoDevice()
   const client: DemoClient = createDemoClient({
     issuer,

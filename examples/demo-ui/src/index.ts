@@ -11,5 +11,5 @@ export {
 } from './demo-config.js'
 export type { DemoClientCredentials, DemoDeliveryMode, DemoUser } from './demo-config.js'
 export type { NodeHandler } from './http.js'
-export { isDemoPath, readExampleEnv, runFromCommandLine, startExampleServer } from './example-server.js'
+export { DEFAULT_DELIVERY_MODES, isDemoPath, readExampleEnv, runFromCommandLine, startExampleServer } from './example-server.js'
 export type { DemoSetup, ExampleOptions, RunningExample } from './example-server.js'
