@@ -60,7 +60,7 @@ describe('registration: the seed request', () => {
       assert.deepEqual(b[name], value, `${name} is echoed`)
     }
     assert.match(b.client_id as string, /^[A-Za-z0-9_-]{43}$/)
-    assert.match(b.client_secret as string, /^[A-Za-z0-9_-]{43}$/) // 256 bits
+    assert.match(b.client_secret as string, /^[A-Za-z0-9_-]{86}$/) // 512 bits: also a full HS512 key
     assert.match(b.registration_access_token as string, /^[A-Za-z0-9_-]{43}$/)
     assert.equal(b.client_id_issued_at, clock.now)
     assert.equal(b.client_secret_expires_at, 0)
@@ -141,6 +141,11 @@ describe('registration: generic metadata rules', () => {
   rejects('private_key_jwt without keys', poll({ token_endpoint_auth_method: 'private_key_jwt' }), /^private_key_jwt requires jwks or jwks_uri/)
   rejects('a private key in jwks', poll({ jwks: { keys: [{ ...jwk, d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' }] } }), /^jwks must hold public keys only/)
   rejects('a symmetric key in jwks', poll({ jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }), /^jwks /)
+  rejects('an HMAC assertion alg for private_key_jwt', poll({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, token_endpoint_auth_signing_alg: 'HS256' }),
+    /^token_endpoint_auth_signing_alg HS256 is not supported for private_key_jwt/)
+  rejects('an asymmetric assertion alg for client_secret_jwt', poll({ token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'RS256' }),
+    /^token_endpoint_auth_signing_alg RS256 is not supported for client_secret_jwt/)
+  rejects('an assertion alg without a JWT auth method', poll({ token_endpoint_auth_signing_alg: 'RS256' }), /^token_endpoint_auth_signing_alg RS256 is not supported for client_secret_basic/)
   rejects('a jwks_uri that is not https', poll({ jwks_uri: 'http://rp.example.com/jwks' }), /^jwks_uri must be an https URL/)
   rejects('an auth method the OP does not offer', poll({ token_endpoint_auth_method: 'tls_client_auth' }), /^token_endpoint_auth_method tls_client_auth is not supported/)
   rejects('the none auth method (CIBA clients are confidential)', poll({ token_endpoint_auth_method: 'none' }), /^token_endpoint_auth_method none is not supported/)
@@ -157,6 +162,14 @@ describe('registration: generic metadata rules', () => {
     { registration: { open: true, additionalGrantTypes: ['authorization_code'] } })
   rejects('a logo_uri that is not http(s)', poll({ logo_uri: 'javascript:alert(1)' }), /^logo_uri must be an http\(s\) URL/)
   rejects('an over-long client_name', poll({ client_name: 'x'.repeat(256) }), /^client_name /)
+
+  it('registers private_key_jwt clients with keys, without a secret', async () => {
+    const res = await register(op().provider, poll({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, token_endpoint_auth_signing_alg: 'ES256' }))
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    assert.equal('client_secret' in res.body, false)
+    assert.equal('client_secret_expires_at' in res.body, false)
+    assert.deepEqual(res.body.jwks, { keys: [jwk] })
+  })
 
   it('does not require redirect URIs from CIBA-only clients, and accepts them with a host grant', async () => {
     assert.equal((await register(op().provider, poll())).status, 201)

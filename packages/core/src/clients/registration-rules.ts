@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv'
 import { CIBA_GRANT_TYPE } from '../config.js'
 import { OAuthError } from '../errors/oauth-error.js'
-import { randomId } from '../tokens/hashes.js'
+import { randomBytes } from 'node:crypto'
 import type { ClientMetadata } from './metadata.js'
 import { ClientMetadataError, isAcceptableNotificationEndpoint, normalizeClient, type Client, type ClientPolicy } from './registry.js'
 import { KNOWN_MEMBERS, LOCALIZED_MEMBER, REFUSED_MEMBERS, registrationRequestSchema } from './registration-schema.js'
@@ -19,6 +19,8 @@ export interface RegistrationPolicy {
   readonly authSigningAlgs: readonly string[]
   /** `scopes_supported`. */
   readonly scopes: readonly string[]
+  /** Development only: allow an `http` `jwks_uri` on loopback. */
+  readonly allowHttpJwksUri: boolean
 }
 
 /** Who the client is: assigned by the server, never by the request. */
@@ -41,6 +43,14 @@ const REDIRECT_GRANTS = ['authorization_code', 'implicit']
 const UNSAFE_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:'])
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
+
+/**
+ * A new `client_secret`: 512 bits, so that it is also a full-strength HS512 key for `client_secret_jwt`
+ * (RFC 7518 §3.2: the key must be at least as long as the hash).
+ */
+function newSecret(): string {
+  return randomBytes(64).toString('base64url')
+}
 
 function invalidMetadata(description: string): OAuthError {
   return new OAuthError('invalid_client_metadata', { description })
@@ -69,7 +79,7 @@ export function createRegistrationCheck(policy: RegistrationPolicy): (body: unkn
     if (!SECRET_METHODS.has(method) && method !== 'private_key_jwt') {
       throw invalidMetadata(`token_endpoint_auth_method ${method} is not supported by this OP`)
     }
-    const secret = SECRET_METHODS.has(method) ? identity.secret ?? randomId() : undefined
+    const secret = SECRET_METHODS.has(method) ? identity.secret ?? newSecret() : undefined
     let client: Client
     try {
       // The rules shared with static clients (jwks xor jwks_uri, private_key_jwt keys, CIBA §4 delivery rules, algs).
@@ -157,7 +167,7 @@ function checkUris(metadata: Record<string, unknown>, policy: RegistrationPolicy
     throw invalidMetadata('backchannel_client_notification_endpoint must be an https URL')
   }
   const jwksUri = metadata['jwks_uri']
-  if (typeof jwksUri === 'string' && parseUrl(jwksUri)?.protocol !== 'https:') throw invalidMetadata('jwks_uri must be an https URL')
+  if (typeof jwksUri === 'string' && !isAcceptableNotificationEndpoint(jwksUri, policy.allowHttpJwksUri)) throw invalidMetadata('jwks_uri must be an https URL')
   const jwks = metadata['jwks'] as { keys: ReadonlyArray<Record<string, unknown>> } | undefined
   if (jwks?.keys.some((key) => PRIVATE_JWK_MEMBERS.some((m) => m in key))) {
     throw invalidMetadata('jwks must hold public keys only')
@@ -175,8 +185,12 @@ function checkOpSupport(client: Client, policy: RegistrationPolicy): void {
     throw invalidMetadata(`token_endpoint_auth_method ${client.authMethod} is not supported by this OP`)
   }
   const authAlg = client.metadata.token_endpoint_auth_signing_alg
-  if (authAlg !== undefined && !policy.authSigningAlgs.includes(authAlg)) {
-    throw invalidMetadata(`token_endpoint_auth_signing_alg ${authAlg} is not supported`)
+  if (authAlg !== undefined) {
+    // OIDC Registration §2: the alg of the JWT auth methods; HMAC for client_secret_jwt, asymmetric for private_key_jwt.
+    const fits = client.authMethod === 'client_secret_jwt' ? authAlg.startsWith('HS') : client.authMethod === 'private_key_jwt' && !authAlg.startsWith('HS')
+    if (!policy.authSigningAlgs.includes(authAlg) || !fits) {
+      throw invalidMetadata(`token_endpoint_auth_signing_alg ${authAlg} is not supported for ${client.authMethod}`)
+    }
   }
   const unknownScope = [...(client.allowedScopes ?? [])].find((s) => !policy.scopes.includes(s))
   if (unknownScope !== undefined) throw invalidMetadata(`scope: ${unknownScope} is not supported`)

@@ -49,7 +49,7 @@ function readJson(req: NeutralRequest, limit: number): unknown {
 
 /**
  * Dynamic Client Registration (RFC 7591 §3, OIDC Registration §3) and its management protocol
- * (RFC 7592). Registered clients live in the provider's storage: the `client_secret` (≥256 bits;
+ * (RFC 7592). Registered clients live in the provider's storage: the `client_secret` (512 bits;
  * `client_secret_jwt` needs the value itself) and the registration access token only as its
  * SHA-256 hash, compared in constant time. Static clients from configuration have no registration
  * access token and so cannot be read, changed or deleted here.
@@ -75,6 +75,7 @@ export function createRegistrationEndpoints(
     authMethods: (deps.metadata['token_endpoint_auth_methods_supported'] as readonly string[] | undefined) ?? [],
     authSigningAlgs: (deps.metadata['token_endpoint_auth_signing_alg_values_supported'] as readonly string[] | undefined) ?? [],
     scopes: settings.scopes,
+    allowHttpJwksUri: settings.clientJwks.allowHttpLoopback,
   }
   const check = createRegistrationCheck(policy)
   const prefix = `${settings.routes.registration}/`
