@@ -131,6 +131,7 @@ describe('JWT client authentication (RFC 7523, OIDC Core §9)', () => {
     unauthorized(await bc(`${h}.${Buffer.from(JSON.stringify(claims('pkj', { exp: op.clock.now + 500 }))).toString('base64url')}.${s}`), /signature does not verify/)
     unauthorized(await bc('a.b.c.d.e', 'pkj'), /not an encrypted one/)
     unauthorized(await bc('garbage', 'pkj'), /not a compact JWS/)
+    unauthorized(await bc(`${'a'.repeat(16_000)}.${'b'.repeat(1000)}.c`, 'pkj'), /longer than 16384 characters/)
     unauthorized(await bc('garbage'), /client authentication failed/)
     assert.deepEqual(storage.size, before)
   })

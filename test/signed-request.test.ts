@@ -138,6 +138,7 @@ describe('signed authentication requests (CIBA §7.1.1)', () => {
     assert.equal(jwe.split('.').length, 5)
     rejected(await bc({ request: jwe }), /encrypted request objects \(JWE\) are not supported/)
     rejected(await bc({ request: 'not-a-jwt' }), /not a compact JWS/)
+    rejected(await bc({ request: `${'a'.repeat(32_000)}.${'b'.repeat(1000)}.c` }), /longer than 32768 characters/)
     rejected(await bc({ request: 'e30.e30.e30' }), /header has no alg/)
   })
 

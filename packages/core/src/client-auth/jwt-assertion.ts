@@ -24,6 +24,8 @@ export interface AssertionVerifierDeps {
 }
 
 const MAX_JTI_LENGTH = 256
+/** Longest accepted client assertion (characters), checked before any parsing. */
+const MAX_ASSERTION_LENGTH = 16_384
 const encoder = new TextEncoder()
 
 function invalidClient(description: string): OAuthError {
@@ -66,6 +68,7 @@ export function createAssertionVerifier(deps: AssertionVerifierDeps): AssertionV
 
 /** The alg must fit the registered method (and `token_endpoint_auth_signing_alg`, if registered). */
 function checkHeader(assertion: string, client: Client): string {
+  if (assertion.length > MAX_ASSERTION_LENGTH) throw invalidClient(`client_assertion is longer than ${MAX_ASSERTION_LENGTH} characters`)
   const segments = assertion.split('.').length
   if (segments === 5) throw invalidClient('client_assertion must be a signed JWT, not an encrypted one')
   if (segments !== 3) throw invalidClient('client_assertion is not a compact JWS')

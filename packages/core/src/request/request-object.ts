@@ -36,6 +36,8 @@ const STRING_PARAMS: ReadonlySet<string> = new Set([
 ])
 
 const MAX_JTI_LENGTH = 256
+/** Longest accepted request object (characters), checked before any parsing. */
+export const MAX_REQUEST_OBJECT_LENGTH = 32_768
 
 function invalid(description: string): OAuthError {
   return new OAuthError('invalid_request', { description })
@@ -75,6 +77,7 @@ export function createRequestObjectReader(deps: RequestObjectDeps) {
       }
     }
 
+    if (jws.length > MAX_REQUEST_OBJECT_LENGTH) throw invalid(`request object is longer than ${MAX_REQUEST_OBJECT_LENGTH} characters`)
     const alg = checkHeader(jws, registeredAlg, deps.supportedAlgs)
     let payload: Uint8Array
     try {
