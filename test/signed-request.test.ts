@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { EncryptJWT } from 'jose'
-import { MemoryStorage, type ClientMetadata } from '@ciba-kit/core'
+import { AccessDenied, MemoryStorage, type ClientMetadata, type RequestContext } from '@ciba-kit/core'
 import { basic, CIBA, CLIENTS, postForm, startOp, type TestOp } from './helpers/op.js'
 import { clientKey, requestClaims, signHmac, signJwt, SIGNING_ALGS, unsignedJwt, type ClientKey, type SigningAlg } from './helpers/client-jwt.js'
 
@@ -15,6 +15,7 @@ describe('signed authentication requests (CIBA §7.1.1)', () => {
   let storage: MemoryStorage
   const keys = new Map<SigningAlg, ClientKey>()
   let otherRsa: ClientKey
+  const contexts: RequestContext[] = []
 
   before(async () => {
     for (const alg of SIGNING_ALGS) keys.set(alg, await clientKey(alg))
@@ -35,7 +36,12 @@ describe('signed authentication requests (CIBA §7.1.1)', () => {
       jwks: { keys: [keys.get('ES256')!.publicJwk] },
     })
     storage = new MemoryStorage({ clock: () => op.clock.now })
-    op = await startOp('express', { storage, clients: [...CLIENTS, ...signed] })
+    const validateRequestContext = (ctx: RequestContext): void => {
+      contexts.push(ctx)
+      const risk = (ctx.requestObject?.request_context as { risk?: string } | undefined)?.risk
+      if (risk === 'high') throw new AccessDenied('risk too high')
+    }
+    op = await startOp('express', { storage, clients: [...CLIENTS, ...signed], hooks: { validateRequestContext } })
   })
   after(() => op.close())
 
@@ -191,6 +197,21 @@ describe('signed authentication requests (CIBA §7.1.1)', () => {
     const ok = await sendSigned(claims({ client_id: 'ro-RS256', request_context: { geo: [1, 2] }, binding_message: '' }))
     assert.equal(ok.status, 200, JSON.stringify(ok.body))
     assert.equal(op.notices.find((n) => n.authReqId === ok.body.auth_req_id)!.bindingMessage, undefined)
+  })
+
+  it('shows the verified claims, non-string extensions included, to validateRequestContext', async () => {
+    const ok = await sendSigned(claims({ request_context: { risk: 'low', geo: [52.5, 13.4] } }))
+    assert.equal(ok.status, 200, JSON.stringify(ok.body))
+    const ctx = contexts.at(-1)!
+    assert.deepEqual(ctx.requestObject?.request_context, { risk: 'low', geo: [52.5, 13.4] })
+    assert.equal(ctx.requestObject?.iss, 'ro-RS256')
+    assert.equal('request_context' in ctx.params, false)
+    const denied = await sendSigned(claims({ request_context: { risk: 'high' } }))
+    assert.equal(denied.status, 403)
+    assert.equal(denied.body.error, 'access_denied')
+    // Plain requests carry no requestObject.
+    await postForm(`${op.issuer}/backchannel-authentication`, { scope: 'openid', login_hint: 'alice' }, { authorization: basic('poll-client', 'poll-secret') })
+    assert.equal(contexts.at(-1)!.requestObject, undefined)
   })
 
   it('applies the ordinary request rules to the claims', async () => {

@@ -14,6 +14,11 @@ export interface RequestContext {
   readonly client: Readonly<ClientMetadata> & { readonly client_id: string }
   /** The validated authentication request parameters (wire names). */
   readonly params: Readonly<Record<string, string>>
+  /**
+   * The verified claims of a signed authentication request (CIBA §7.1.1), when the client sent one:
+   * also the non-string extension claims that are not `params` (e.g. FAPI-CIBA `request_context`).
+   */
+  readonly requestObject?: Readonly<Record<string, unknown>>
 }
 
 /** A user the OP knows. */

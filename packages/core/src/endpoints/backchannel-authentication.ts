@@ -11,8 +11,15 @@ import type { AuthRequestRecord } from '../storage/types.js'
 import { expiryDelivery } from '../delivery/outbox.js'
 import type { EndpointDeps } from './deps.js'
 
+/** What a {@link RequestParamsReader} found: the parameters to validate, and a signed request's claims. */
+export interface ReadRequest {
+  readonly params: Readonly<Record<string, string>>
+  /** The verified claims of a signed authentication request (CIBA §7.1.1), for hooks. */
+  readonly requestObject?: Readonly<Record<string, unknown>>
+}
+
 /** Turns a raw form into the parameters to validate (e.g. unpacking a signed request object). */
-export type RequestParamsReader = (form: FormParams, client: Client) => Promise<Readonly<Record<string, string>>>
+export type RequestParamsReader = (form: FormParams, client: Client) => Promise<ReadRequest>
 
 /** The default reader: plain parameters only; a `request` object is refused unless a reader handles it. */
 const plainParams: RequestParamsReader = async (form, client) => {
@@ -23,7 +30,7 @@ const plainParams: RequestParamsReader = async (form, client) => {
   if (client.metadata.backchannel_authentication_request_signing_alg !== undefined) {
     throw new OAuthError('invalid_request', { description: 'this client must send a signed authentication request (request parameter)' })
   }
-  return form
+  return { params: form }
 }
 
 /**
@@ -46,9 +53,9 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
     if (!settings.deliveryModes.includes(client.deliveryMode)) {
       throw new OAuthError('unauthorized_client', { description: `delivery mode ${client.deliveryMode} is not enabled` })
     }
-    const params = await readParams(form, client)
+    const { params, requestObject } = await readParams(form, client)
     const request = validate(params, client)
-    const ctx: RequestContext = { client: client.metadata, params: request.params }
+    const ctx: RequestContext = { client: client.metadata, params: request.params, ...(requestObject === undefined ? {} : { requestObject }) }
     const user = await resolveUser(request.hint, ctx, { users: settings.users, issuer: settings.issuer, keys: await deps.keys() })
     await applyPolicy(request, user, client, ctx, deps)
 

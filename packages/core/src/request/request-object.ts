@@ -3,6 +3,7 @@ import { ClientKeyError, type ClientKeys } from '../clients/client-keys.js'
 import type { Client } from '../clients/registry.js'
 import { OAuthError } from '../errors/oauth-error.js'
 import type { CibaStorage } from '../storage/types.js'
+import type { ReadRequest } from '../endpoints/backchannel-authentication.js'
 import type { FormParams } from './form.js'
 
 /** What reading a signed authentication request needs. */
@@ -56,7 +57,7 @@ function invalid(description: string): OAuthError {
  * @see CIBA Core §7.1.1, RFC 7519 §4.1
  */
 export function createRequestObjectReader(deps: RequestObjectDeps) {
-  return async function readRequestParams(form: FormParams, client: Client): Promise<Readonly<Record<string, string>>> {
+  return async function readRequestParams(form: FormParams, client: Client): Promise<ReadRequest> {
     const registeredAlg = client.metadata.backchannel_authentication_request_signing_alg
     const jws = form['request']
     if (jws === undefined) {
@@ -64,7 +65,7 @@ export function createRequestObjectReader(deps: RequestObjectDeps) {
       if (registeredAlg !== undefined) {
         throw invalid('this client is registered for signed authentication requests and must send a request object (request parameter)')
       }
-      return form
+      return { params: form }
     }
     // CIBA §4: without backchannel_authentication_request_signing_alg the client does not sign requests.
     if (registeredAlg === undefined) {
@@ -93,7 +94,7 @@ export function createRequestObjectReader(deps: RequestObjectDeps) {
     if (!(await deps.storage.markOnce(`ro:${client.id}:${jti}`, exp))) {
       throw invalid('request object jti has already been used')
     }
-    return params
+    return { params, requestObject: Object.freeze(claims) }
   }
 }
 
