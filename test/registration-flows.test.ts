@@ -1,47 +1,33 @@
 // Registered clients over real HTTP, both adapters: register -> poll / ping / push flows -> update -> delete.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import express from 'express'
+import { startHttpsReceiver, testPki, type Receiver } from './helpers/https-receiver.js'
 import { basic, CIBA, postForm, startOp, type Framework, type TestOp } from './helpers/op.js'
 import { bearer, fetchJson, SEED_REGISTRATION_BODY } from './helpers/registration.js'
 
 const IAT = 'initial-access-token-for-tests-0123456789'
 
-/** A client's notification endpoint: records every request it receives. */
-async function startReceiver(): Promise<{ url: string; received: Array<{ authorization: string | undefined; body: unknown }>; close(): void }> {
-  const received: Array<{ authorization: string | undefined; body: unknown }> = []
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    let text = ''
-    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')))
-    req.on('end', () => {
-      received.push({ authorization: req.headers.authorization, body: text === '' ? undefined : (JSON.parse(text) as unknown) })
-      res.writeHead(204).end()
-    })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`, received, close: () => void (server.closeAllConnections(), server.close()) }
-}
-
 for (const framework of ['express', 'koa'] as Framework[]) {
   describe(`registered clients over HTTP (${framework})`, () => {
     let op: TestOp
-    let receiver: Awaited<ReturnType<typeof startReceiver>>
+    let receiver: Receiver
+    const failed: Array<{ authReqId: string; reason: string }> = []
     before(async () => {
-      receiver = await startReceiver()
+      // A real HTTPS notification endpoint; the worker is driven by the test (runOnce) on the test clock.
+      receiver = await startHttpsReceiver()
       op = await startOp(framework, {
         registration: { initialAccessToken: IAT },
         deliveryModes: ['poll', 'ping', 'push'],
-        development: { allowHttpNotificationEndpoints: true },
+        delivery: { ca: testPki().ca, worker: false, timeoutMs: 2000 },
       })
+      op.provider.on('delivery.failed', (e) => void failed.push({ authReqId: e.authReqId, reason: e.reason }))
     })
     after(async () => {
       await op.close()
-      receiver.close()
+      await receiver.close()
     })
+    const receivedFor = (id: string) => receiver.received.filter((r) => r.body.includes(id))
 
     const register = (body: unknown, headers: Record<string, string> = bearer(IAT)) => fetchJson(`${op.issuer}/register`, { body, headers })
     const bc = (auth: string, params: Record<string, string> = {}) =>
@@ -118,8 +104,8 @@ for (const framework of ['express', 'koa'] as Framework[]) {
       assert.deepEqual(await op.provider.approve(pending), { ok: false, reason: 'unknown' })
     })
 
-    it('ping: register -> authenticate with a notification token -> tokens at the token endpoint -> update -> delete', async () => {
-      const metadata = { grant_types: [CIBA], backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: receiver.url }
+    it('ping: register -> authenticate -> ping at the registered endpoint -> tokens -> update -> delete', async () => {
+      const metadata = { grant_types: [CIBA], backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: `${receiver.origin}/ping` }
       const c = await registerClient(metadata)
       assert.equal((await bc(c.auth)).body.error, 'invalid_request', 'CIBA §7.1: ping needs client_notification_token')
       const started = await bc(c.auth, { client_notification_token: 'cnt-ping-0123456789' })
@@ -127,13 +113,19 @@ for (const framework of ['express', 'koa'] as Framework[]) {
       assert.equal(started.body.interval, 5)
       const id = started.body.auth_req_id as string
       assert.deepEqual(await op.provider.approve(id), { ok: true })
+      await op.provider.deliveries.runOnce()
+      const [ping] = receivedFor(id)
+      assert.ok(ping, 'the registered endpoint was pinged')
+      assert.equal(ping.path, '/ping')
+      assert.equal(ping.headers.authorization, 'Bearer cnt-ping-0123456789')
+      assert.deepEqual(JSON.parse(ping.body), { auth_req_id: id })
       const tokens = await token(c.auth, { grant_type: CIBA, auth_req_id: id })
       assert.equal(tokens.status, 200, JSON.stringify(tokens.body))
       await updateThenDelete(c, metadata, tokens.body.access_token)
     })
 
-    it('push: register -> authenticate (no interval, no token endpoint) -> update -> delete', async () => {
-      const metadata = { grant_types: [CIBA], backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: receiver.url }
+    it('push: register -> authenticate -> tokens pushed to the registered endpoint -> update -> delete', async () => {
+      const metadata = { grant_types: [CIBA], backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: `${receiver.origin}/push` }
       const c = await registerClient(metadata)
       const started = await bc(c.auth, { client_notification_token: 'cnt-push-0123456789' })
       assert.equal(started.status, 200, JSON.stringify(started.body))
@@ -141,7 +133,23 @@ for (const framework of ['express', 'koa'] as Framework[]) {
       const id = started.body.auth_req_id as string
       assert.deepEqual(await op.provider.approve(id), { ok: true })
       assert.equal((await token(c.auth, { grant_type: CIBA, auth_req_id: id })).body.error, 'unauthorized_client')
-      await updateThenDelete(c, metadata)
+      await op.provider.deliveries.runOnce()
+      const [push] = receivedFor(id)
+      assert.ok(push, 'the tokens were pushed')
+      assert.equal(push.path, '/push')
+      assert.equal(push.headers.authorization, 'Bearer cnt-push-0123456789')
+      const pushed = JSON.parse(push.body) as Record<string, unknown>
+      assert.equal(pushed.auth_req_id, id)
+      assert.equal(typeof pushed.id_token, 'string')
+      assert.equal(await userinfo(pushed.access_token), 200)
+
+      // Approved but not yet pushed when the client is deleted: the push is never sent.
+      const orphan = (await bc(c.auth, { client_notification_token: 'cnt-push-orphan-0123' })).body.auth_req_id as string
+      assert.deepEqual(await op.provider.approve(orphan), { ok: true })
+      await updateThenDelete(c, metadata, pushed.access_token)
+      await op.provider.deliveries.runOnce()
+      assert.equal(receivedFor(orphan).length, 0)
+      assert.deepEqual(failed.filter((f) => f.authReqId === orphan).map((f) => f.reason), ['client_unknown'])
     })
   })
 }
