@@ -57,6 +57,60 @@ export interface PolicyHooks {
   validateRequestContext?(ctx: RequestContext & { readonly user: ResolvedUser }): void | Promise<void>
 }
 
+/**
+ * Checks a client secret presented with `client_secret_basic` / `client_secret_post` against what
+ * the host stores (a bcrypt/scrypt/argon2 hash, an HSM...). Must compare in constant time and
+ * resolve `true` only for the right secret. Never log its argument.
+ */
+export type SecretVerifier = (secret: string) => boolean | Promise<boolean>
+
+/**
+ * A client from the host's own registry: the same metadata as a static client (wire names), where
+ * the plaintext `client_secret` may be replaced by {@link HostClient.verifySecret}.
+ */
+export interface HostClient extends ClientMetadata {
+  /**
+   * Verifies presented secrets instead of a plaintext `client_secret` (give one or the other).
+   * Serves `client_secret_basic` and `client_secret_post`; `client_secret_jwt` needs the plaintext
+   * secret as its HMAC key.
+   */
+  readonly verifySecret?: SecretVerifier
+}
+
+/**
+ * Finds clients in the integrator's own registry (a database table, an existing OAuth server's
+ * client store), so they can use CIBA without being copied into ciba-kit.
+ *
+ * Precedence: static `clients` first, then this hook, then clients registered through ciba-kit's
+ * dynamic registration (in storage). Operator-controlled sources come first, so a self-registered
+ * client can never shadow a client the operator configured. The hook is called per request that
+ * authenticates a client: cache in it if your registry is slow.
+ *
+ * @see RFC 7591 §2 (client metadata), CIBA Core §4 (CIBA client metadata)
+ * @example
+ * const clientLookup: ClientLookup = {
+ *   async find(clientId) {
+ *     const row = await db.clients.get(clientId)
+ *     if (row === undefined || !row.cibaEnabled) return undefined
+ *     return {
+ *       client_id: row.id,
+ *       client_name: row.name,
+ *       verifySecret: (secret) => scryptVerify(secret, row.secretHash),
+ *       grant_types: ['urn:openid:params:grant-type:ciba'],
+ *       backchannel_token_delivery_mode: 'poll',
+ *     }
+ *   },
+ * }
+ */
+export interface ClientLookup {
+  /**
+   * The client with this `client_id`, or `undefined` for none. Its `client_id` must equal the
+   * argument. Metadata that fails validation, or a throw, is answered as `server_error` and
+   * reported through the `server_error` event.
+   */
+  find(clientId: string): HostClient | undefined | Promise<HostClient | undefined>
+}
+
 /** Configuration of {@link createProvider}. Validated at start-up; never mutated. */
 export interface ProviderConfig {
   /** The OP's issuer identifier: `https` URL (or `http` on loopback), no query or fragment. */
@@ -70,6 +124,8 @@ export interface ProviderConfig {
   readonly storage?: CibaStorage
   /** Static clients (RFC 7591 metadata with wire names). */
   readonly clients?: readonly ClientMetadata[]
+  /** Clients from the host's own registry, consulted after static `clients` (see {@link ClientLookup}). */
+  readonly clientLookup?: ClientLookup
   readonly users: UserResolver
   readonly notifier: Notifier
   readonly hooks?: PolicyHooks
@@ -109,6 +165,13 @@ export interface ProviderConfig {
   }
   /** Dynamic Client Registration (RFC 7591) and management (RFC 7592). Default: disabled. */
   readonly registration?: RegistrationConfig
+  /**
+   * The host's own token endpoint also issues refresh tokens: hand refresh requests whose token
+   * ciba-kit does not know (issued by the host, or expired/revoked here) to the host as "not mine".
+   * Default `false`: ciba-kit answers every `refresh_token` grant (`invalid_grant` when unknown).
+   * @see RFC 6749 §6
+   */
+  readonly passUnknownRefreshTokens?: boolean
   /** Endpoint paths relative to the mount point (and to the issuer, for discovery). */
   readonly routes?: Partial<Routes>
   /** Request body limit in bytes for adapters that read the body. Default 64 KiB. */

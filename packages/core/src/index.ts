@@ -2,6 +2,7 @@ export { createProvider, type CibaProvider, type ProviderHandlers, type Endpoint
 export {
   CIBA_GRANT_TYPE, DEFAULT_ROUTES,
   type ProviderConfig, type Routes, type UserResolver, type ResolvedUser, type RequestContext, type PolicyHooks,
+  type ClientLookup, type HostClient, type SecretVerifier,
 } from './config.js'
 export type { ClientMetadata, TokenEndpointAuthMethod } from './clients/metadata.js'
 export type { RegistrationConfig, InitialAccessTokenVerifier } from './clients/registration-config.js'

@@ -116,7 +116,7 @@ export function createProvider(config: ProviderConfig): CibaProvider {
       throw error
     }
   }
-  const clients = new ClientRegistry(staticClients, storage, policy, validateClient)
+  const clients = new ClientRegistry(staticClients, storage, policy, validateClient, config.clientLookup)
 
   const keysPromise = importKeySet(config.signingKeys)
   keysPromise.catch(() => {}) // surfaced by ready() and by the first request that needs keys

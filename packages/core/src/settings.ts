@@ -47,6 +47,7 @@ export interface Settings {
   readonly clientAssertionMaxLifetime: number
   /** Ping/push delivery (the outbox worker). */
   readonly delivery: DeliverySettings
+  readonly passUnknownRefreshTokens: boolean
   readonly clock: () => number
   readonly generateId: () => string
   /** Dynamic registration; `undefined` when disabled. */
@@ -157,6 +158,7 @@ export function resolveSettings(config: ProviderConfig): Settings {
     requestObjectMaxLifetime: positiveInteger(config.requestObjects?.maxLifetime ?? 3600, 'requestObjects.maxLifetime'),
     clientAssertionMaxLifetime: positiveInteger(config.clientAssertions?.maxLifetime ?? 600, 'clientAssertions.maxLifetime'),
     delivery: resolveDeliverySettings(config.delivery, config.clock),
+    passUnknownRefreshTokens: config.passUnknownRefreshTokens ?? false,
     clock: config.clock ?? (() => Math.floor(Date.now() / 1000)),
     generateId: config.generateId ?? randomId,
     registration,

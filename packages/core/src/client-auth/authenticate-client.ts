@@ -51,10 +51,8 @@ export async function authenticateClient(req: NeutralRequest, form: FormParams, 
       throw new OAuthError('invalid_request', { description: 'client_id does not match the authenticated client' })
     }
     const client = await ctx.clients.find(basic.clientId)
-    if (client === undefined || client.authMethod !== 'client_secret_basic' || client.secret === undefined) {
-      throw authFailure(client, 'client_secret_basic')
-    }
-    if (!secretsEqual(basic.clientSecret, client.secret)) throw invalidClient('client authentication failed')
+    if (client === undefined || client.authMethod !== 'client_secret_basic') throw authFailure(client, 'client_secret_basic')
+    if (!(await secretMatches(client, basic.clientSecret))) throw invalidClient('client authentication failed')
     return client
   }
 
@@ -76,11 +74,19 @@ export async function authenticateClient(req: NeutralRequest, form: FormParams, 
   if (clientId === undefined) throw invalidClient('client authentication is required')
   const client = await ctx.clients.find(clientId)
   if (postSecret === undefined) throw authFailure(client, 'no authentication')
-  if (client === undefined || client.authMethod !== 'client_secret_post' || client.secret === undefined) {
-    throw authFailure(client, 'client_secret_post')
-  }
-  if (!secretsEqual(postSecret, client.secret)) throw invalidClient('client authentication failed')
+  if (client === undefined || client.authMethod !== 'client_secret_post') throw authFailure(client, 'client_secret_post')
+  if (!(await secretMatches(client, postSecret))) throw invalidClient('client authentication failed')
   return client
+}
+
+/**
+ * The presented secret against the client's: constant-time for a plaintext secret; a host client's
+ * `verifySecret` otherwise (the host's hash comparison). Only a literal `true` authenticates.
+ */
+async function secretMatches(client: Client, presented: string): Promise<boolean> {
+  if (client.secret !== undefined) return secretsEqual(presented, client.secret)
+  if (client.verifySecret !== undefined) return (await client.verifySecret(presented)) === true
+  return false
 }
 
 function authFailure(client: Client | undefined, used: string): OAuthError {

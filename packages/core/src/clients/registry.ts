@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv'
-import { CIBA_GRANT_TYPE } from '../config.js'
+import { CIBA_GRANT_TYPE, type ClientLookup, type SecretVerifier } from '../config.js'
 import type { CibaStorage, ClientRecord, DeliveryMode } from '../storage/types.js'
 import { clientMetadataSchema, type ClientMetadata, type TokenEndpointAuthMethod } from './metadata.js'
 
@@ -15,7 +15,9 @@ export interface Client {
   readonly allowedScopes: ReadonlySet<string> | undefined
   /** The shared secret, for `client_secret_*` methods. */
   readonly secret: string | undefined
-  readonly source: 'static' | 'registered'
+  /** A host client's verifier, used instead of `secret` (see `HostClient.verifySecret`). */
+  readonly verifySecret?: SecretVerifier | undefined
+  readonly source: 'static' | 'registered' | 'host'
 }
 
 /** Thrown by {@link normalizeClient}: `field` names the offending metadata member. */
@@ -64,6 +66,7 @@ export function normalizeClient(
   policy: ClientPolicy,
   validate: ValidateFunction,
   source: Client['source'],
+  verifySecret?: SecretVerifier,
 ): Client {
   if (!validate(input)) {
     const error = validate.errors?.[0]
@@ -76,7 +79,10 @@ export function normalizeClient(
   const deliveryMode = input.backchannel_token_delivery_mode ?? (grantTypes.includes(CIBA_GRANT_TYPE) ? 'poll' : undefined)
 
   if (SECRET_METHODS.has(authMethod) && input.client_secret === undefined) {
-    throw new ClientMetadataError('client_secret', `client_secret is required for ${authMethod}`)
+    // A verifier checks presented secrets; client_secret_jwt needs the secret itself as HMAC key.
+    if (verifySecret === undefined || authMethod === 'client_secret_jwt') {
+      throw new ClientMetadataError('client_secret', `client_secret is required for ${authMethod}`)
+    }
   }
   if (authMethod === 'private_key_jwt' && input.jwks === undefined && input.jwks_uri === undefined) {
     throw new ClientMetadataError('jwks', 'private_key_jwt requires jwks or jwks_uri')
@@ -126,22 +132,31 @@ export function normalizeClient(
     idTokenAlg,
     allowedScopes: input.scope === undefined ? undefined : new Set(input.scope.split(' ').filter(Boolean)),
     secret: input.client_secret,
+    ...(verifySecret === undefined ? {} : { verifySecret }),
     source,
   })
 }
 
-/** Finds clients: static ones from configuration first, then those registered in storage. */
+/** Longest `client_id` looked up: longer ids are unknown without touching the hook or storage. */
+const MAX_CLIENT_ID_LENGTH = 255
+
+/**
+ * Finds clients: static ones from configuration first, then the host's `clientLookup` hook, then
+ * those registered in storage (operator-controlled sources before self-registered ones).
+ */
 export class ClientRegistry {
   readonly #static: ReadonlyMap<string, Client>
   readonly #storage: CibaStorage
   readonly #policy: ClientPolicy
   readonly #validate: ValidateFunction
+  readonly #lookup: ClientLookup | undefined
 
-  constructor(staticClients: ReadonlyMap<string, Client>, storage: CibaStorage, policy: ClientPolicy, validate: ValidateFunction) {
+  constructor(staticClients: ReadonlyMap<string, Client>, storage: CibaStorage, policy: ClientPolicy, validate: ValidateFunction, lookup?: ClientLookup) {
     this.#static = staticClients
     this.#storage = storage
     this.#policy = policy
     this.#validate = validate
+    this.#lookup = lookup
   }
 
   isStatic(clientId: string): boolean {
@@ -152,8 +167,36 @@ export class ClientRegistry {
   async find(clientId: string): Promise<Client | undefined> {
     const found = this.#static.get(clientId)
     if (found !== undefined) return found
+    if (clientId.length === 0 || clientId.length > MAX_CLIENT_ID_LENGTH) return undefined
+    if (this.#lookup !== undefined) {
+      const hosted = await this.#fromHost(clientId, this.#lookup)
+      if (hosted !== undefined) return hosted
+    }
     const record = await this.#storage.getClient(clientId)
     return record === undefined ? undefined : this.fromRecord(record)
+  }
+
+  /**
+   * A host client, validated like a static one. Broken metadata is the integrator's fault, not the
+   * client's: it throws (answered `server_error`, reported) rather than posing as an unknown client.
+   */
+  async #fromHost(clientId: string, lookup: ClientLookup): Promise<Client | undefined> {
+    const found = await lookup.find(clientId)
+    if (found === undefined || found === null) return undefined
+    const { verifySecret, ...metadata } = found
+    const fault = (message: string, cause?: unknown): Error =>
+      new Error(`clientLookup.find("${clientId}"): ${message}`, cause === undefined ? undefined : { cause })
+    if (metadata.client_id !== clientId) throw fault('returned a different client_id')
+    if (verifySecret !== undefined) {
+      if (typeof verifySecret !== 'function') throw fault('verifySecret must be a function')
+      if (metadata.client_secret !== undefined) throw fault('give client_secret or verifySecret, not both')
+    }
+    try {
+      return normalizeClient(metadata, this.#policy, this.#validate, 'host', verifySecret)
+    } catch (error) {
+      if (error instanceof ClientMetadataError) throw fault(error.message, error)
+      throw error
+    }
   }
 
   /** A stored registration as a client (its metadata was validated when registered). */

@@ -18,7 +18,8 @@ const SLOW_DOWN_STEP = 5
 
 /**
  * Token endpoint for the CIBA grant (CIBA Core §10.1, §11) and for refresh tokens it issued
- * (RFC 6749 §6). Returns `undefined` for a grant type it does not own, so a host's own token
+ * (RFC 6749 §6). Returns `undefined` ("not mine") for a grant type it does not own, and, with
+ * `passUnknownRefreshTokens`, for a refresh token it did not issue, so a host's own token
  * endpoint can answer it.
  */
 export function createTokenEndpoint(deps: EndpointDeps) {
@@ -29,6 +30,8 @@ export function createTokenEndpoint(deps: EndpointDeps) {
     const grantType = form['grant_type']
     if (grantType === undefined) throw new OAuthError('invalid_request', { description: 'grant_type is required' })
     if (!OWNED_GRANTS.has(grantType)) return undefined
+    // Decided before client authentication: the host's own clients need not be known here.
+    if (grantType === 'refresh_token' && deps.settings.passUnknownRefreshTokens && !(await isIssuedToken(form['refresh_token'], deps))) return undefined
     const client = await authenticateClient(req, form, clientAuth)
     const body = grantType === CIBA_GRANT_TYPE ? await redeemCibaGrant(form, client, deps) : await refresh(form, client, deps)
     return jsonResponse(200, body)
@@ -89,6 +92,12 @@ async function redeemCibaGrant(form: FormParams, client: Client, deps: EndpointD
   if (consumed === undefined) throw new OAuthError('invalid_grant', { description: 'auth_req_id has already been used' })
   deps.events.emit('tokens.issued', { grantId: facts.grantId, clientId: client.id, grantType: CIBA_GRANT_TYPE })
   return tokenResponse(facts, minted, client, now, deps, approval.claims)
+}
+
+/** Is this a token ciba-kit issued and still knows (not expired, not revoked)? */
+async function isIssuedToken(value: string | undefined, deps: EndpointDeps): Promise<boolean> {
+  if (value === undefined || value.length > 1024) return false
+  return (await deps.storage.findToken(tokenId(value))) !== undefined
 }
 
 /** RFC 6749 §6 refresh with rotation; a rotated token presented again revokes the whole grant. */
