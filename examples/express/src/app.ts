@@ -1,4 +1,4 @@
-import { createProvider } from '@ciba-kit/core'
+import { createProvider, type CibaStorage } from '@ciba-kit/core'
 import { startExampleServer, type ExampleOptions, type RunningExample } from '@ciba-kit/demo-ui'
 import { cibaExpress } from '@ciba-kit/express'
 import express from 'express'
@@ -8,7 +8,7 @@ import express from 'express'
  * device (`/device`) and demo client (`/client`) next to it. `startExampleServer` prepares the
  * demo's keys, users, clients and device; the lines below are what an integrator writes.
  */
-export function startExample(options: ExampleOptions = {}): Promise<RunningExample> {
+export function startExample(options: ExampleOptions & { readonly storage?: CibaStorage } = {}): Promise<RunningExample> {
   return startExampleServer(options, 'Express', (demo) => {
     const provider = createProvider({
       issuer: demo.issuer,
@@ -19,6 +19,7 @@ export function startExample(options: ExampleOptions = {}): Promise<RunningExamp
       deliveryModes: demo.deliveryModes,
       polling: { interval: demo.pollInterval },
       development: { allowHttpNotificationEndpoints: demo.loopbackHttp },
+      ...(options.storage === undefined ? {} : { storage: options.storage }), // default: in memory
     })
 
     const app = express()
