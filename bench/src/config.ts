@@ -62,3 +62,14 @@ export function keysFromEnv(): BenchJwk[] {
   if (raw === undefined) throw new Error(`${KEYS_ENV} is not set (targets are started by run.ts)`)
   return JSON.parse(raw) as BenchJwk[]
 }
+
+/** Environment variable selecting a ciba-kit target's storage: `memory` (default) or `redis`. */
+export const STORAGE_ENV = 'CIBA_BENCH_STORAGE'
+
+/** Environment variable with the Redis URL for Redis targets (default the local Redis). */
+export const REDIS_URL_ENV = 'CIBA_BENCH_REDIS_URL'
+
+/** The Redis a run uses. */
+export function redisUrl(): string {
+  return process.env[REDIS_URL_ENV] ?? 'redis://127.0.0.1:6379'
+}

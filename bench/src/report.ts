@@ -8,6 +8,8 @@ import type { CellResult, ScenarioId } from './types.js'
 export interface RunData {
   readonly rounds: CellResult[][]
   readonly targets: readonly TargetDef[]
+  /** Redis targets: mean Redis round trips per request kind. */
+  readonly roundTrips: Readonly<Record<string, Readonly<Record<string, number>>>>
   readonly meta: Readonly<Record<string, string>>
 }
 
@@ -27,14 +29,19 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
-function find(round: readonly CellResult[], target: string, scenario: ScenarioId): CellResult | undefined {
-  const r = round.find((c) => c.target === target && c.scenario === scenario)
+/** Which group's ceiling cell a scenario is compared with (measured back-to-back with it). */
+export function ceilingGroup(scenario: ScenarioId): ScenarioId {
+  return scenario === 'bc-auth' ? 'bc-auth' : 'poll'
+}
+
+function find(round: readonly CellResult[], target: string, scenario: ScenarioId, group?: ScenarioId): CellResult | undefined {
+  const r = round.find((c) => c.target === target && c.scenario === scenario && (group === undefined || c.group === group))
   return r !== undefined && r.problems.length === 0 ? r : undefined
 }
 
-/** Median over rounds of rate, p50 and p99 (valid cells only), or undefined. */
+/** Median over all valid cells (rounds, and groups for ceilings) of rate, p50 and p99, or undefined. */
 export function cellMedian(data: RunData, target: string, scenario: ScenarioId): { rate: number; p50: number; p99: number; n: number; unit: string } | undefined {
-  const cells = data.rounds.map((r) => find(r, target, scenario)).filter((c): c is CellResult => c !== undefined)
+  const cells = data.rounds.flatMap((r) => r.filter((c) => c.target === target && c.scenario === scenario && c.problems.length === 0))
   if (cells.length === 0) return undefined
   return {
     rate: median(cells.map((c) => c.rate)),
@@ -50,7 +57,7 @@ export function ratio(data: RunData, a: [string, ScenarioId], b: [string, Scenar
   const values: number[] = []
   for (const round of data.rounds) {
     const x = find(round, ...a)
-    const y = find(round, ...b)
+    const y = find(round, b[0], b[1], b[1] === 'ceiling' ? ceilingGroup(a[1]) : undefined)
     if (x !== undefined && y !== undefined && y.rate > 0) values.push(x.rate / y.rate)
   }
   return values.length === 0 ? undefined : median(values)
@@ -111,6 +118,23 @@ export function renderMarkdown(data: RunData): string {
     for (const g of goals(data)) {
       const verdict = g.value === undefined ? 'NOT MEASURED' : g.value >= g.min ? 'PASS' : 'MISS'
       lines.push(`- ${verdict}: ${g.label} — measured ${fmtRatio(g.value)}`)
+    }
+  }
+  const redis = data.targets.filter((t) => t.storage === 'redis' && t.memoryTwin !== undefined)
+  for (const t of redis) {
+    const twin = t.memoryTwin ?? ''
+    lines.push('', `## Redis storage: ${t.name} vs ${twin} (in-memory)`, '')
+    lines.push('| scenario | ratio to in-memory |', '|---|---:|')
+    for (const s of SCENARIOS.slice(1)) lines.push(`| ${SCENARIO_LABELS[s]} | ${fmtRatio(ratio(data, [t.name, s], [twin, s]))} |`)
+    const trips = data.roundTrips[t.name]
+    if (trips !== undefined) {
+      const limits: Record<string, number> = { 'backchannel authentication': 2, 'poll, pending': 1, 'redeem (token response)': 2 }
+      lines.push('', 'Redis round trips per request (sequential probe; issue 8 targets in brackets):', '')
+      for (const [kind, n] of Object.entries(trips)) {
+        const limit = limits[kind]
+        const verdict = limit === undefined ? '' : n <= limit ? ` [≤ ${limit}: PASS]` : ` [≤ ${limit}: MISS]`
+        lines.push(`- ${kind}: ${n.toFixed(2)}${verdict}`)
+      }
     }
   }
   const invalid = data.rounds.flatMap((round, i) => round.filter((c) => c.problems.length > 0).map((c) => ({ c, i })))

@@ -4,13 +4,14 @@
  * round plus N measured rounds, and reports medians and ratios (printed and written to
  * bench/results/latest.md).
  *
- *   --quick               ~1 minute: 1 s cells (default: 4 s cells, ~6-9 minutes)
+ *   --quick               ~1-2 minutes: 0.5 s cells, no Redis target (default: 4 s cells, ~8 minutes)
  *   --rounds=N            measured rounds (default 3)
  *   --duration=S          seconds per cell
  *   --connections=N       concurrent connections (default 32)
  *   --targets=a,b         subset of targets (default: all available)
  *   --scenarios=a,b       subset of scenarios
- *   --profile=TARGET      run that target under `node --cpu-prof` (bench/results/profiles/)
+ *   --profile=TARGET[:SCENARIO]  CPU-profile that target during its measured cells (of that
+ *                         scenario) into bench/results/profiles/ (see src/profile-summary.ts)
  *   --no-write            do not write bench/results/latest.{md,json}
  */
 import { fork } from 'node:child_process'
@@ -23,7 +24,7 @@ import { parseArgs } from 'node:util'
 import { generateKeys } from './keys.js'
 import { renderMarkdown, type RunData } from './report.js'
 import { CHILD_EXEC_ARGV, TARGETS, startTarget, stopChild, type RunningTarget, type TargetDef } from './targets.js'
-import type { CellResult, CellSpec, LoadgenReply, ScenarioId } from './types.js'
+import type { CellResult, CellSpec, LoadgenReply, LoadgenRequest, ScenarioId } from './types.js'
 import { availableTargets } from './availability.js'
 
 const { values: args } = parseArgs({
@@ -41,7 +42,8 @@ const { values: args } = parseArgs({
 
 const ORDER: readonly ScenarioId[] = ['ceiling', 'bc-auth', 'poll', 'slow-down', 'flow-es256', 'flow-rs256']
 const rounds = Number(args.rounds ?? 3)
-const duration = Number(args.duration ?? (args.quick ? 1 : 4))
+const duration = Number(args.duration ?? (args.quick ? 0.5 : 4))
+const pause = args.quick ? 100 : 250
 const connections = Number(args.connections ?? 32)
 const scenarios = ORDER.filter((s) => args.scenarios === undefined || args.scenarios.split(',').includes(s))
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url))
@@ -50,6 +52,8 @@ let defs: TargetDef[] = await availableTargets(TARGETS)
 if (args.targets !== undefined) {
   const wanted = args.targets.split(',')
   defs = defs.filter((d) => wanted.includes(d.name))
+} else if (args.quick) {
+  defs = defs.filter((d) => d.storage !== 'redis') // --quick: in-memory only, unless asked
 }
 
 const keys = await generateKeys()
@@ -58,8 +62,7 @@ const loadAvgBefore = loadavg().map((n) => n.toFixed(2)).join(' ')
 // ---- processes ------------------------------------------------------------------------------
 const running: RunningTarget[] = []
 for (const def of defs) {
-  const extra = args.profile === def.name ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}profiles`] : []
-  running.push(await startTarget(def, keys, extra))
+  running.push(await startTarget(def, keys))
 }
 const loadgen = fork(fileURLToPath(new URL('./loadgen/main.ts', import.meta.url)), [], {
   execArgv: CHILD_EXEC_ARGV,
@@ -68,21 +71,30 @@ const loadgen = fork(fileURLToPath(new URL('./loadgen/main.ts', import.meta.url)
 await new Promise<void>((resolve) => loadgen.once('message', () => resolve()))
 
 let nextId = 0
-const pending = new Map<number, { resolve(r: CellResult): void; reject(e: Error): void }>()
+const pending = new Map<number, { resolve(r: LoadgenReply): void; reject(e: Error): void }>()
 loadgen.on('message', (raw) => {
   const m = raw as LoadgenReply
   if (m.type === 'ready') return
   const waiter = pending.get(m.id)
   pending.delete(m.id)
-  if (m.type === 'result') waiter?.resolve(m.result)
-  else waiter?.reject(new Error(m.message))
+  if (m.type === 'error') waiter?.reject(new Error(m.message))
+  else waiter?.resolve(m)
 })
-function measure(cell: CellSpec): Promise<CellResult> {
-  const id = nextId++
+function ask(message: LoadgenRequest & { readonly id: number }): Promise<LoadgenReply> {
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject })
-    loadgen.send({ type: 'run', id, cell })
+    pending.set(message.id, { resolve, reject })
+    loadgen.send(message)
   })
+}
+async function measure(cell: CellSpec): Promise<CellResult> {
+  const reply = await ask({ type: 'run', id: nextId++, cell })
+  if (reply.type !== 'result') throw new Error('unexpected reply')
+  return reply.result
+}
+
+async function control(t: RunningTarget, op: string, file: string): Promise<void> {
+  const res = await fetch(`${t.url}/__bench/${op}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `file=${encodeURIComponent(file)}` })
+  if (!res.ok) throw new Error(`${op} on ${t.def.name}: HTTP ${res.status}`)
 }
 
 // ---- rounds ---------------------------------------------------------------------------------
@@ -90,33 +102,76 @@ function measure(cell: CellSpec): Promise<CellResult> {
 const pollPool = new Map<string, number>()
 const measured: CellResult[][] = []
 const started = Date.now()
+const DEFAULT_POOL = 20_000
+if (scenarios.includes('poll') || scenarios.includes('slow-down')) {
+  await Promise.all(
+    running
+      .filter((t) => t.def.scenarios.includes('poll'))
+      .map((t) => ask({ type: 'prepare', id: nextId++, cell: { target: t.def.name, kind: t.def.kind, scenario: 'poll', group: 'poll', url: t.url, durationSec: 0, connections, maxRequests: DEFAULT_POOL } })),
+  )
+}
+
+/**
+ * A round is a sequence of groups; the cells of a group run back-to-back (in an order rotated
+ * every round), so that a ciba-kit cell and the framework ceiling it is compared with are
+ * measured within seconds of each other.
+ */
+function groupsFor(): { group: ScenarioId; cells: { target: RunningTarget; scenario: ScenarioId }[] }[] {
+  const groups = []
+  for (const scenario of scenarios.filter((s) => s !== 'ceiling')) {
+    const cells: { target: RunningTarget; scenario: ScenarioId }[] = running
+      .filter((t) => t.def.scenarios.includes(scenario))
+      .map((target) => ({ target, scenario }))
+    if ((scenario === 'bc-auth' || scenario === 'poll') && scenarios.includes('ceiling')) {
+      const ceilings = running.filter((t) => t.def.kind === 'bare').map((target) => ({ target, scenario: 'ceiling' as const }))
+      cells.unshift(...ceilings)
+    }
+    groups.push({ group: scenario, cells })
+  }
+  if (groups.length === 0 && scenarios.includes('ceiling')) {
+    groups.push({ group: 'poll' as const, cells: running.filter((t) => t.def.kind === 'bare').map((target) => ({ target, scenario: 'ceiling' as const })) })
+  }
+  return groups
+}
 
 for (let round = -1; round < rounds; round += 1) {
   const warmup = round < 0
-  const cellSec = warmup ? Math.max(1, duration / 2) : duration
+  const cellSec = warmup ? Math.min(duration, Math.max(0.5, duration / 2)) : duration
   const results: CellResult[] = []
   console.log(warmup ? '\n== warm-up round' : `\n== round ${round + 1}/${rounds}`)
-  for (const scenario of scenarios) {
-    const order = running.filter((t) => t.def.scenarios.includes(scenario))
-    const shift = order.length === 0 ? 0 : (round + 1) % order.length // interleave: rotate start
-    for (const t of [...order.slice(shift), ...order.slice(0, shift)]) {
-      const maxRequests = scenario === 'poll' ? (pollPool.get(t.def.name) ?? 20_000) : 5_000_000
-      const cell: CellSpec = { target: t.def.name, kind: t.def.kind, scenario, url: t.url, durationSec: cellSec, connections, maxRequests }
+  for (const { group, cells } of groupsFor()) {
+    const shift = cells.length === 0 ? 0 : (round + 1) % cells.length
+    for (const { target: t, scenario } of [...cells.slice(shift), ...cells.slice(0, shift)]) {
+      const maxRequests = scenario === 'poll' ? (pollPool.get(t.def.name) ?? DEFAULT_POOL) : 5_000_000
+      const cell: CellSpec = { target: t.def.name, kind: t.def.kind, scenario, group, url: t.url, durationSec: cellSec, connections, maxRequests }
+      const [profTarget, profScenario] = (args.profile ?? '').split(':')
+      const profiled = !warmup && profTarget === t.def.name && (profScenario === undefined || profScenario === scenario)
+      const profFile = `${resultsDir}profiles/${t.def.name}.${scenario}.r${round + 1}.cpuprofile`
+      if (profiled) {
+        mkdirSync(`${resultsDir}profiles`, { recursive: true })
+        await control(t, 'profile-start', profFile)
+      }
       const r = await measure(cell)
+      if (profiled) await control(t, 'profile-stop', profFile)
       if (scenario === 'poll' && warmup) {
-        pollPool.set(t.def.name, Math.min(300_000, Math.max(20_000, Math.ceil(r.rate * duration * 1.6))))
+        pollPool.set(t.def.name, Math.min(300_000, Math.max(DEFAULT_POOL, Math.ceil(r.rate * duration * 1.6))))
       }
       results.push(r)
       const flag = r.problems.length > 0 ? `  INVALID: ${r.problems.join('; ')}` : ''
       const p = `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms`
-      console.log(`  ${scenario.padEnd(10)} ${t.def.name.padEnd(14)} ${Math.round(r.rate).toString().padStart(7)} ${r.unit}  ${p}${flag}`)
-      await sleep(250)
+      console.log(`  ${scenario.padEnd(10)} ${t.def.name.padEnd(18)} ${Math.round(r.rate).toString().padStart(7)} ${r.unit}  ${p}${flag}`)
+      await sleep(pause)
     }
   }
   if (!warmup) measured.push(results)
 }
 
 // ---- report ---------------------------------------------------------------------------------
+const roundTrips: Record<string, Readonly<Record<string, number>>> = {}
+for (const t of running.filter((r) => r.def.storage === 'redis')) {
+  const reply = await ask({ type: 'probe', id: nextId++, url: t.url })
+  if (reply.type === 'probe') roundTrips[t.def.name] = reply.roundTrips
+}
 const memory: string[] = []
 for (const t of running) {
   const m = (await (await fetch(`${t.url}/__bench/memory`, { method: 'POST' })).json()) as { rss: number; heapUsed: number }
@@ -132,6 +187,7 @@ try {
 const data: RunData = {
   rounds: measured,
   targets: defs,
+  roundTrips,
   meta: {
     date: new Date().toISOString(),
     commit,

@@ -1,7 +1,7 @@
 /** The servers a run measures, and how the orchestrator starts each in its own process. */
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { KEYS_ENV, type BenchJwk } from './config.js'
+import { KEYS_ENV, STORAGE_ENV, type BenchJwk } from './config.js'
 import type { ScenarioId, TargetKind } from './types.js'
 
 export interface TargetDef {
@@ -12,6 +12,10 @@ export interface TargetDef {
   /** Which bare app is this target's framework ceiling. */
   readonly ceiling?: string
   readonly scenarios: readonly ScenarioId[]
+  /** ciba-kit targets: the storage backend (default memory). */
+  readonly storage?: 'memory' | 'redis'
+  /** For a Redis target: the in-memory target it is compared with. */
+  readonly memoryTwin?: string
 }
 
 const CIBA_SCENARIOS: readonly ScenarioId[] = ['bc-auth', 'poll', 'slow-down', 'flow-es256', 'flow-rs256']
@@ -21,6 +25,7 @@ export const TARGETS: readonly TargetDef[] = [
   { name: 'bare-koa', kind: 'bare', entry: 'bare-koa.ts', scenarios: ['ceiling'] },
   { name: 'ciba-express', kind: 'ciba', entry: 'ciba-express.ts', ceiling: 'bare-express', scenarios: CIBA_SCENARIOS },
   { name: 'ciba-koa', kind: 'ciba', entry: 'ciba-koa.ts', ceiling: 'bare-koa', scenarios: CIBA_SCENARIOS },
+  { name: 'ciba-koa-redis', kind: 'ciba', entry: 'ciba-koa.ts', ceiling: 'bare-koa', scenarios: CIBA_SCENARIOS, storage: 'redis', memoryTwin: 'ciba-koa' },
   { name: 'oidc-provider', kind: 'peer', entry: 'oidc-provider.ts', scenarios: CIBA_SCENARIOS },
 ]
 
@@ -33,12 +38,17 @@ export interface RunningTarget {
   readonly child: ChildProcess
 }
 
-/** Start one target; resolves once it listens. `extraArgv`: e.g. `--cpu-prof`. */
-export function startTarget(def: TargetDef, keys: readonly BenchJwk[], extraArgv: readonly string[] = []): Promise<RunningTarget> {
+/** Start one target; resolves once it listens. */
+export function startTarget(def: TargetDef, keys: readonly BenchJwk[]): Promise<RunningTarget> {
   const file = fileURLToPath(new URL(`./targets/${def.entry}`, import.meta.url))
   const child = fork(file, [], {
-    execArgv: [...CHILD_EXEC_ARGV, ...extraArgv],
-    env: { ...process.env, [KEYS_ENV]: JSON.stringify(keys), NODE_ENV: 'production' },
+    execArgv: CHILD_EXEC_ARGV,
+    env: {
+      ...process.env,
+      [KEYS_ENV]: JSON.stringify(keys),
+      [STORAGE_ENV]: def.storage ?? 'memory',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {
@@ -52,7 +62,7 @@ export function startTarget(def: TargetDef, keys: readonly BenchJwk[], extraArgv
   })
 }
 
-/** Ask a child to exit normally (so a CPU profile gets written) and wait for it. */
+/** Ask a child to exit normally (a Redis target deletes its keys first) and wait for it. */
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

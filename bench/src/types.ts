@@ -17,6 +17,8 @@ export interface CellSpec {
   readonly target: string
   readonly kind: TargetKind
   readonly scenario: ScenarioId
+  /** The group of back-to-back cells it ran in (a ceiling cell pairs with that group's scenario). */
+  readonly group: ScenarioId
   readonly url: string
   readonly durationSec: number
   readonly connections: number
@@ -28,6 +30,7 @@ export interface CellSpec {
 export interface CellResult {
   readonly target: string
   readonly scenario: ScenarioId
+  readonly group: ScenarioId
   /** Correct units per second (requests, or complete flows for the flow scenarios). */
   readonly rate: number
   readonly unit: 'req/s' | 'flows/s'
@@ -46,9 +49,14 @@ export interface CellResult {
 
 export type LoadgenRequest =
   | { readonly type: 'run'; readonly id: number; readonly cell: CellSpec }
+  | { readonly type: 'probe'; readonly id: number; readonly url: string }
+  /** Seed a target's poll pools ahead of time (so the wait for `interval` overlaps other cells). */
+  | { readonly type: 'prepare'; readonly id: number; readonly cell: CellSpec }
   | { readonly type: 'shutdown' }
 
 export type LoadgenReply =
   | { readonly type: 'ready' }
   | { readonly type: 'result'; readonly id: number; readonly result: CellResult }
+  | { readonly type: 'probe'; readonly id: number; readonly roundTrips: Readonly<Record<string, number>> }
+  | { readonly type: 'prepared'; readonly id: number }
   | { readonly type: 'error'; readonly id: number; readonly message: string }

@@ -10,19 +10,20 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose'
 import { CONTROL_PREFIX, ISSUER, POLL_INTERVAL, USER } from '../config.js'
 import type { CellResult, CellSpec, LoadgenReply, LoadgenRequest } from '../types.js'
 import { runLoad } from './http-load.js'
+import { probeRoundTrips } from './probe.js'
 import { planFor, type Plan } from './scenarios.js'
 import { Tally, percentile } from './tally.js'
 
 interface Pool {
   ids: string[]
-  /** performance.now() when the newest ids were created (polls must not be too early). */
-  seededAt: number
+  /** performance.now() when its ids were last created or polled (the next poll must wait `interval`). */
+  touchedAt: number
 }
 const pools = new Map<string, Pool>()
 const jwksCache = new Map<string, ReturnType<typeof createLocalJWKSet>>()
 
-async function seed(cell: CellSpec, key: string, size: number): Promise<string[]> {
-  const pool = pools.get(key) ?? { ids: [], seededAt: 0 }
+async function seed(cell: CellSpec, key: string, size: number, spaced: boolean): Promise<string[]> {
+  const pool = pools.get(key) ?? { ids: [], touchedAt: 0 }
   pools.set(key, pool)
   while (pool.ids.length < size) {
     const n = Math.min(20_000, size - pool.ids.length)
@@ -33,11 +34,11 @@ async function seed(cell: CellSpec, key: string, size: number): Promise<string[]
     })
     if (!res.ok) throw new Error(`seeding ${cell.target} failed: HTTP ${res.status}`)
     pool.ids.push(...((await res.json()) as { ids: string[] }).ids)
-    pool.seededAt = performance.now()
+    pool.touchedAt = performance.now()
   }
-  // A poll sooner than `interval` after creation may be answered slow_down: wait it out.
-  const wait = pool.seededAt + (POLL_INTERVAL + 0.5) * 1000 - performance.now()
-  if (wait > 0) await sleep(wait)
+  // Polling an id again sooner than `interval` is answered slow_down: wait it out.
+  const wait = pool.touchedAt + (POLL_INTERVAL + 0.5) * 1000 - performance.now()
+  if (spaced && wait > 0) await sleep(wait)
   return pool.ids.slice(0, size)
 }
 
@@ -78,8 +79,8 @@ async function verifySamples(cell: CellSpec, plan: Plan, tally: Tally): Promise<
 async function runCell(cell: CellSpec): Promise<CellResult> {
   const tally = new Tally()
   let pool: string[] = []
-  if (cell.scenario === 'poll') pool = await seed(cell, `${cell.target}:poll`, cell.maxRequests)
-  if (cell.scenario === 'slow-down') pool = await seed(cell, `${cell.target}:slow`, cell.connections)
+  if (cell.scenario === 'poll') pool = await seed(cell, `${cell.target}:poll`, cell.maxRequests, true)
+  if (cell.scenario === 'slow-down') pool = await seed(cell, `${cell.target}:slow`, cell.connections, false)
   const plan = planFor(cell, tally, pool)
   const { hostname, port } = new URL(cell.url)
   const outcome = await runLoad(
@@ -93,11 +94,14 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
     plan.script,
   )
   const started = outcome.startedAt
+  const used = pools.get(`${cell.target}:${cell.scenario === 'poll' ? 'poll' : 'slow'}`)
+  if (used !== undefined) used.touchedAt = outcome.endedAt
   if (outcome.errors.length > 0) tally.problem(`connection errors: ${outcome.errors.join('; ')}`)
   tally.rejectUnexpected(plan.allowed)
   if (cell.scenario === 'slow-down' && cell.kind === 'ciba') {
     const slow = tally.counts.get('400 slow_down') ?? 0
-    if (slow < 0.9 * tally.successes) tally.problem(`only ${slow} of ${tally.successes} polls answered slow_down`)
+    // Only the first poll of each id (one per connection's id) may be authorization_pending.
+    if (slow < tally.successes - 2 * cell.connections) tally.problem(`only ${slow} of ${tally.successes} polls answered slow_down`)
   }
   await verifySamples(cell, plan, tally)
   const elapsedSec = Math.max(1e-3, (tally.lastAt - started) / 1000)
@@ -105,6 +109,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
   return {
     target: cell.target,
     scenario: cell.scenario,
+    group: cell.group,
     rate: tally.successes / elapsedSec,
     unit: plan.unit,
     p50: percentile(sorted, 50),
@@ -124,7 +129,24 @@ function reply(message: LoadgenReply): void {
 process.on('message', (raw) => {
   const message = raw as LoadgenRequest
   if (message.type === 'shutdown') process.exit(0)
-  if (message.type !== 'run') return
+  if (message.type === 'prepare') {
+    const { cell } = message
+    Promise.all([
+      seed(cell, `${cell.target}:poll`, cell.maxRequests, false),
+      seed(cell, `${cell.target}:slow`, cell.connections, false),
+    ]).then(
+      () => reply({ type: 'prepared', id: message.id }),
+      (err: unknown) => reply({ type: 'error', id: message.id, message: (err as Error).stack ?? String(err) }),
+    )
+    return
+  }
+  if (message.type === 'probe') {
+    probeRoundTrips(message.url).then(
+      (roundTrips) => reply({ type: 'probe', id: message.id, roundTrips }),
+      (err: unknown) => reply({ type: 'error', id: message.id, message: (err as Error).stack ?? String(err) }),
+    )
+    return
+  }
   runCell(message.cell).then(
     (result) => reply({ type: 'result', id: message.id, result }),
     (err: unknown) => reply({ type: 'error', id: message.id, message: (err as Error).stack ?? String(err) }),

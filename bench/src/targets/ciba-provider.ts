@@ -5,19 +5,34 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createProvider, MemoryStorage, type CibaProvider, type CibaStorage } from '@ciba-kit/core'
-import { connectRedisStorage } from '@ciba-kit/storage-redis'
-import { BC_AUTH_BODY, CIBA_GRANT, CLIENTS, ISSUER, POLL_INTERVAL, USER, basicAuth, keysFromEnv } from '../config.js'
+import { RedisStorage, connectRedisStorage } from '@ciba-kit/storage-redis'
+import { BC_AUTH_BODY, CIBA_GRANT, CLIENTS, ISSUER, POLL_INTERVAL, STORAGE_ENV, USER, basicAuth, keysFromEnv, redisUrl } from '../config.js'
 import type { Control } from './serve.js'
 
-/** Environment switch for the storage backend of a ciba-kit target. */
-export const STORAGE_ENV = 'CIBA_BENCH_STORAGE'
-/** Redis URL (default the local one). */
-export const REDIS_URL_ENV = 'CIBA_BENCH_REDIS_URL'
+/** Commands sent to Redis so far (each is one round trip: the storage pipelines nothing on the request path). */
+let redisCommands = 0
+const keyPrefix = `ciba-bench:${randomBytes(6).toString('hex')}:`
+
+/** Delete every key this process created (SCAN + UNLINK on its unique prefix). */
+async function dropKeys(redis: RedisStorage): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000)
+    if (keys.length > 0) await redis.client.unlink(...keys)
+    cursor = next
+  } while (cursor !== '0')
+}
 
 async function storage(): Promise<CibaStorage> {
   if (process.env[STORAGE_ENV] !== 'redis') return new MemoryStorage()
-  const url = process.env[REDIS_URL_ENV] ?? 'redis://127.0.0.1:6379'
-  return connectRedisStorage(url, { keyPrefix: `ciba-bench:${randomBytes(6).toString('hex')}:` })
+  const redis = await connectRedisStorage(redisUrl(), { keyPrefix })
+  const client = redis.client
+  const send = client.sendCommand.bind(client)
+  client.sendCommand = ((...args: Parameters<typeof send>) => {
+    redisCommands += 1
+    return send(...args)
+  }) as typeof client.sendCommand
+  return redis
 }
 
 /** Build the provider and the bench control operations that drive it in-process. */
@@ -62,6 +77,13 @@ export async function benchProvider(): Promise<{ provider: CibaProvider; control
         ids.push((JSON.parse(res.body ?? '{}') as { auth_req_id: string }).auth_req_id)
       }
       return ids
+    },
+    counters: () => ({ redisCommands }),
+    async close() {
+      const store = provider.storage
+      if (store instanceof RedisStorage) await dropKeys(store)
+      await provider.close()
+      await store.close?.()
     },
   }
   return { provider, control }

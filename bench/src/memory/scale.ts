@@ -1,0 +1,157 @@
+/**
+ * Memory and scale of the in-memory storage (issue 8 point 4), in one process, no HTTP:
+ *  1. heap bytes per pending request at 100,000 and 1,000,000 pending (through the real
+ *     backchannel authentication handler, after full GCs);
+ *  2. poll and backchannel-authentication throughput with 1,000 vs 1,000,000 pending;
+ *  3. after expiry (injected clock advanced), ordinary traffic sweeps the expired records:
+ *     how many requests that takes, the slowest single request and the longest event-loop
+ *     delay meanwhile, and the heap afterwards against the baseline.
+ *
+ *   node --expose-gc --conditions=@ciba-kit/source --import tsx src/memory/scale.ts [--quick]
+ *   (pnpm --filter @ciba-kit/bench bench:memory)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createProvider, MemoryStorage, type CibaProvider } from '@ciba-kit/core'
+import { CIBA_GRANT, CLIENTS, ISSUER, POLL_INTERVAL, USER } from '../config.js'
+import { generateKeys } from '../keys.js'
+import { median } from '../report.js'
+import { IdArena, authenticate, drive, poll, settledHeap, type DriveStats } from './drive.js'
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } } })
+const SMALL = 1_000
+const SIZES = args.quick ? [100_000] : [100_000, 1_000_000]
+const REPEATS = 3
+const POLLS = args.quick ? 10_000 : 30_000
+const AUTHS = args.quick ? 5_000 : 10_000
+const EXPIRY = 3600
+
+let now = Math.floor(Date.now() / 1000)
+const clock = (): number => now
+const storage = new MemoryStorage({ clock })
+const provider: CibaProvider = createProvider({
+  issuer: ISSUER,
+  signingKeys: await generateKeys(),
+  storage,
+  clients: Object.values(CLIENTS).map((c) => ({
+    client_id: c.id, client_secret: c.secret, token_endpoint_auth_method: 'client_secret_basic' as const,
+    grant_types: [CIBA_GRANT, 'refresh_token'], backchannel_token_delivery_mode: 'poll' as const, id_token_signed_response_alg: c.alg,
+  })),
+  users: { findByLoginHint: (hint) => (hint === USER ? { sub: USER } : undefined), claims: (sub) => ({ sub }) },
+  notifier: { notify() {} },
+  polling: { interval: POLL_INTERVAL },
+  requestedExpiry: { default: EXPIRY, max: EXPIRY },
+  clock,
+})
+await provider.ready()
+
+const ids = new IdArena()
+const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`
+const out: string[] = []
+const log = (line: string): void => {
+  console.log(line)
+  out.push(line)
+}
+
+async function grow(to: number): Promise<DriveStats> {
+  const from = ids.length
+  return drive(to - from, async () => {
+    ids.push(await authenticate(provider))
+    return true
+  })
+}
+
+/** Poll distinct pending ids in random order; when all were polled, let `interval` pass. */
+async function pollThroughput(): Promise<DriveStats[]> {
+  const runs: DriveStats[] = []
+  for (let r = 0; r < REPEATS; r += 1) {
+    let order = ids.permutation()
+    let at = 0
+    now += POLL_INTERVAL
+    runs.push(
+      await drive(POLLS, async () => {
+        if (at === order.length) {
+          order = ids.permutation()
+          at = 0
+          now += POLL_INTERVAL
+        }
+        return (await poll(provider, ids.get(order[at++] as number))) === 'authorization_pending'
+      }),
+    )
+  }
+  return runs
+}
+
+async function authThroughput(): Promise<DriveStats[]> {
+  const runs: DriveStats[] = []
+  for (let r = 0; r < REPEATS; r += 1) runs.push(await drive(AUTHS, async () => (await authenticate(provider)).length > 0))
+  return runs
+}
+
+function summary(runs: readonly DriveStats[]): string {
+  const wrong = runs.reduce((a, r) => a + r.wrong, 0)
+  return `${Math.round(median(runs.map((r) => r.opsPerSec))).toLocaleString('en-US')} ops/s (median of ${runs.length}; slowest call ${Math.max(...runs.map((r) => r.maxOpMs)).toFixed(1)} ms${wrong > 0 ? `; ${wrong} WRONG answers` : ''})`
+}
+
+// ---- warm-up and baseline -------------------------------------------------------------------
+await grow(SMALL)
+await pollThroughput() // JIT warm-up of both paths
+const baseline = settledHeap()
+log(`baseline heap (provider + ${SMALL.toLocaleString('en-US')} pending): ${mib(baseline)}`)
+
+// ---- throughput at 1,000 pending --------------------------------------------------------------
+const pollSmall = await pollThroughput()
+log(`poll, ${SMALL.toLocaleString('en-US')} pending: ${summary(pollSmall)}`)
+const authSmall = await authThroughput()
+log(`backchannel authentication, ~${SMALL.toLocaleString('en-US')} pending: ${summary(authSmall)}`)
+
+// ---- growth: heap per pending request ----------------------------------------------------------
+let pollLarge: DriveStats[] = []
+let authLarge: DriveStats[] = []
+for (const size of SIZES) {
+  const before = settledHeap()
+  const count = ids.length
+  const growth = await grow(size)
+  const after = settledHeap()
+  const perRecord = (after - before) / (size - count)
+  log(`${size.toLocaleString('en-US')} pending: heap ${mib(after)}, ${perRecord.toFixed(0)} bytes per pending request; creation ${Math.round(growth.opsPerSec).toLocaleString('en-US')} ops/s, slowest call ${growth.maxOpMs.toFixed(1)} ms, longest event-loop delay ${growth.maxLoopDelayMs.toFixed(1)} ms`)
+}
+const largest = ids.length
+pollLarge = await pollThroughput()
+log(`poll, ${largest.toLocaleString('en-US')} pending: ${summary(pollLarge)}`)
+authLarge = await authThroughput()
+log(`backchannel authentication, ~${largest.toLocaleString('en-US')} pending: ${summary(authLarge)}`)
+const pollRatio = median(pollLarge.map((r) => r.opsPerSec)) / median(pollSmall.map((r) => r.opsPerSec))
+const authRatio = median(authLarge.map((r) => r.opsPerSec)) / median(authSmall.map((r) => r.opsPerSec))
+log(`throughput at ${largest.toLocaleString('en-US')} vs ${SMALL.toLocaleString('en-US')} pending: poll ${pollRatio.toFixed(2)}×, backchannel authentication ${authRatio.toFixed(2)}×`)
+
+// ---- expiry: traffic sweeps, heap returns to baseline -------------------------------------------
+const peak = settledHeap()
+const stored = storage.size.authRequests
+now += EXPIRY + 3600 // past every expiresAt + expiredRetention (default 600 s)
+// Clients still polling their (now expired) requests: each request sweeps a bounded batch.
+const stale = ids.permutation()
+let sweepOps = 0
+const sweepRuns: DriveStats[] = []
+while (storage.size.authRequests > 0 && sweepOps < 4 * stored) {
+  const base = sweepOps
+  sweepRuns.push(
+    await drive(10_000, async (i) => {
+      const answer = await poll(provider, ids.get(stale[(base + i) % stale.length] as number))
+      return answer === 'invalid_grant' || answer === 'expired_token'
+    }),
+  )
+  sweepOps += 10_000
+}
+const afterExpiry = settledHeap()
+log(`after expiry: ${stored.toLocaleString('en-US')} stored requests swept by ${sweepOps.toLocaleString('en-US')} polls of expired ids (${storage.size.authRequests} left); slowest call ${Math.max(...sweepRuns.map((r) => r.maxOpMs)).toFixed(1)} ms, longest event-loop delay ${Math.max(...sweepRuns.map((r) => r.maxLoopDelayMs)).toFixed(1)} ms, ${summary(sweepRuns)}`)
+log(`heap: baseline ${mib(baseline)}, peak ${mib(peak)}, after expiry and sweep ${mib(afterExpiry)} (${((afterExpiry / baseline) * 100).toFixed(0)}% of baseline)`)
+log(`node ${process.version}; sizes ${SIZES.join(', ')}; ${REPEATS} repeats of ${POLLS} polls / ${AUTHS} authentications`)
+
+if (!args['no-write']) {
+  const dir = fileURLToPath(new URL('../../results/', import.meta.url))
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(`${dir}memory.md`, `# ciba-kit in-memory storage: memory and scale\n\nGenerated by \`pnpm --filter @ciba-kit/bench bench:memory\` (${new Date().toISOString()}).\n\n${out.map((l) => `- ${l}`).join('\n')}\n`)
+}
+await provider.close()
