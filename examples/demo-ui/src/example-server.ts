@@ -74,10 +74,11 @@ export interface RunningExample {
 }
 
 /**
- * The modes the example OPs enable unless told otherwise. Ping and push join once the core
- * delivers them (CIBA §10.2, §10.3); the tests of both modes run as soon as they are listed here.
+ * The modes the example OPs enable unless told otherwise: all three (CIBA §5). Ping and push
+ * use the demo clients `demo-client-ping` and `demo-client-push`, whose notification endpoint is
+ * the demo client's own `/client/api/notify`.
  */
-export const DEFAULT_DELIVERY_MODES: readonly DemoDeliveryMode[] = ['poll']
+export const DEFAULT_DELIVERY_MODES: readonly DemoDeliveryMode[] = ['poll', 'ping', 'push']
 
 /** Is this path one the demo pages own? (Koa mounts the Node handler only for these.) */
 export function isDemoPath(pathname: string): boolean {
@@ -160,6 +161,7 @@ export async function startExampleServer(
         `  authentication device:  ${url}/device   (the user's phone: approve or deny)`,
         `  demo client:            ${url}/client   (start a CIBA flow for alice or bob)`,
         `  client: ${DEMO_CLIENTS.poll.clientId} / ${DEMO_CLIENTS.poll.clientSecret} (client_secret_basic, poll), users: alice, bob`,
+        `  delivery modes: ${deliveryModes.join(', ')}`,
       ].join('\n'),
     )
   }
