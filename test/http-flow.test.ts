@@ -1,10 +1,15 @@
 // The HTTP surface of a CIBA poll-mode OP, run against both adapters on real ports.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
 import express from 'express'
+import Koa from 'koa'
+import { cibaExpress } from '@ciba-kit/express'
+import { cibaKoa } from '@ciba-kit/koa'
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose'
-import { MemoryStorage } from '@ciba-kit/core'
-import { basic, CIBA, postForm, startOp, type Framework, type TestOp } from './helpers/op.js'
+import { createProvider, MemoryStorage } from '@ciba-kit/core'
+import { basic, CIBA, CLIENTS, postForm, startOp, testKeys, type Framework, type TestOp } from './helpers/op.js'
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi']
 const POLL = basic('poll-client', 'poll-secret')
@@ -264,13 +269,6 @@ for (const framework of ['express', 'koa', 'fetch'] as Framework[]) {
 describe('mounting', () => {
   for (const framework of ['express', 'koa'] as Framework[]) {
     it(`serves under a path prefix (${framework})`, async () => {
-      const { createServer } = await import('node:http')
-      const { once } = await import('node:events')
-      const { default: Koa } = await import('koa')
-      const { cibaExpress } = await import('@ciba-kit/express')
-      const { cibaKoa } = await import('@ciba-kit/koa')
-      const { createProvider } = await import('@ciba-kit/core')
-      const { testKeys, CLIENTS } = await import('./helpers/op.js')
       const server = createServer()
       server.listen(0, '127.0.0.1')
       await once(server, 'listening')
