@@ -197,6 +197,17 @@ describe('registration: generic metadata rules', () => {
     assert.equal('favourite_colour' in record!.metadata, false)
   })
 
+  it('never hands out the id of an existing client, even from an injected generator', async () => {
+    const ids = ['poll-client', 'host-client', 'fresh-client-id']
+    const { provider } = op({
+      generateId: () => ids.shift() ?? 'exhausted',
+      clientLookup: { find: (id) => (id === 'host-client' ? { client_id: id, client_secret: 'host-secret' } : undefined) },
+    })
+    const res = await register(provider, poll())
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    assert.equal(res.body.client_id, 'fresh-client-id')
+  })
+
   it('fills in defaults and issues no secret to private_key_jwt clients', async () => {
     const res = await register(op().provider, { backchannel_token_delivery_mode: 'poll' })
     assert.equal(res.status, 201, JSON.stringify(res.body))

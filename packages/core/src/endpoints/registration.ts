@@ -103,7 +103,8 @@ export function createRegistrationEndpoints(
     // 256-bit ids do not collide; the check guards an injected generator.
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = settings.generateId()
-      if (!deps.clients.isStatic(id) && (await storage.getClient(id)) === undefined) return id
+      // Not a static, host or stored client (a stored one may be unusable, yet still taken).
+      if ((await deps.clients.find(id)) === undefined && (await storage.getClient(id)) === undefined) return id
     }
     throw new Error('could not allocate a unique client_id')
   }
