@@ -32,6 +32,8 @@ export interface OpProcessOptions {
   readonly framework: Framework
   readonly signingKeys: readonly JWK[]
   readonly issuer: string
+  /** Where ping-client / push-client send notifications (http on loopback). */
+  readonly notifyEndpoint?: string
 }
 
 /** Forks one OP process and waits until it listens. */
@@ -47,6 +49,7 @@ export async function startOpProcess(options: OpProcessOptions): Promise<OpProce
       FRAMEWORK: options.framework,
       SIGNING_KEYS: JSON.stringify(options.signingKeys),
       ISSUER: options.issuer,
+      ...(options.notifyEndpoint === undefined ? {} : { NOTIFY_ENDPOINT: options.notifyEndpoint }),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
