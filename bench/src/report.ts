@@ -40,25 +40,32 @@ function find(round: readonly CellResult[], target: string, scenario: ScenarioId
 }
 
 /** Median over all valid cells (rounds, and groups for ceilings) of rate, p50 and p99, or undefined. */
-export function cellMedian(data: RunData, target: string, scenario: ScenarioId): { rate: number; p50: number; p99: number; n: number; unit: string } | undefined {
+export function cellMedian(data: RunData, target: string, scenario: ScenarioId): { rate: number; p50: number; p99: number; cpu: number; n: number; unit: string } | undefined {
   const cells = data.rounds.flatMap((r) => r.filter((c) => c.target === target && c.scenario === scenario && c.problems.length === 0))
   if (cells.length === 0) return undefined
   return {
     rate: median(cells.map((c) => c.rate)),
     p50: median(cells.map((c) => c.p50)),
     p99: median(cells.map((c) => c.p99)),
+    cpu: median(cells.map((c) => c.cpuMicros)),
     n: cells.length,
     unit: cells[0]?.unit ?? '',
   }
 }
 
-/** Median over rounds of (a's rate / b's rate), pairing cells of the same round. */
-export function ratio(data: RunData, a: [string, ScenarioId], b: [string, ScenarioId]): number | undefined {
+/**
+ * Median over rounds of (a's rate / b's rate), pairing cells of the same round. With `cpu`, the
+ * ratio of CPU cost per unit instead (b's µs / a's µs: the throughput ratio the two would reach
+ * if each had a core to itself).
+ */
+export function ratio(data: RunData, a: [string, ScenarioId], b: [string, ScenarioId], cpu = false): number | undefined {
   const values: number[] = []
   for (const round of data.rounds) {
     const x = find(round, ...a)
     const y = find(round, b[0], b[1], b[1] === 'ceiling' ? ceilingGroup(a[1]) : undefined)
-    if (x !== undefined && y !== undefined && y.rate > 0) values.push(x.rate / y.rate)
+    if (x === undefined || y === undefined) continue
+    if (cpu && x.cpuMicros > 0) values.push(y.cpuMicros / x.cpuMicros)
+    if (!cpu && y.rate > 0) values.push(x.rate / y.rate)
   }
   return values.length === 0 ? undefined : median(values)
 }
@@ -71,17 +78,24 @@ const fmtRatio = (r: number | undefined): string => (r === undefined ? '—' : `
 export interface Goal {
   readonly label: string
   readonly value: number | undefined
+  /** The same comparison on CPU cost per request. */
+  readonly cpu: number | undefined
   readonly min: number
 }
 
 export function goals(data: RunData): Goal[] {
-  const r = (a: string, s: ScenarioId, b: string, t: ScenarioId): number | undefined => ratio(data, [a, s], [b, t])
+  const goal = (label: string, a: string, s: ScenarioId, b: string, t: ScenarioId, min: number): Goal => ({
+    label,
+    value: ratio(data, [a, s], [b, t]),
+    cpu: ratio(data, [a, s], [b, t], true),
+    min,
+  })
   return [
-    { label: 'ciba-koa bc-auth ≥ 0.6× bare Koa', value: r('ciba-koa', 'bc-auth', 'bare-koa', 'ceiling'), min: 0.6 },
-    { label: 'ciba-koa pending poll ≥ 0.6× bare Koa', value: r('ciba-koa', 'poll', 'bare-koa', 'ceiling'), min: 0.6 },
-    { label: 'ciba-koa ES256 flows ≥ 3× oidc-provider', value: r('ciba-koa', 'flow-es256', 'oidc-provider', 'flow-es256'), min: 3 },
-    { label: 'ciba-express bc-auth ≥ 0.8× bare Express', value: r('ciba-express', 'bc-auth', 'bare-express', 'ceiling'), min: 0.8 },
-    { label: 'ciba-express pending poll ≥ 0.8× bare Express', value: r('ciba-express', 'poll', 'bare-express', 'ceiling'), min: 0.8 },
+    goal('ciba-koa bc-auth ≥ 0.6× bare Koa', 'ciba-koa', 'bc-auth', 'bare-koa', 'ceiling', 0.6),
+    goal('ciba-koa pending poll ≥ 0.6× bare Koa', 'ciba-koa', 'poll', 'bare-koa', 'ceiling', 0.6),
+    goal('ciba-koa ES256 flows ≥ 3× oidc-provider', 'ciba-koa', 'flow-es256', 'oidc-provider', 'flow-es256', 3),
+    goal('ciba-express bc-auth ≥ 0.8× bare Express', 'ciba-express', 'bc-auth', 'bare-express', 'ceiling', 0.8),
+    goal('ciba-express pending poll ≥ 0.8× bare Express', 'ciba-express', 'poll', 'bare-express', 'ceiling', 0.8),
   ]
 }
 
@@ -91,13 +105,13 @@ const SCENARIOS: readonly ScenarioId[] = ['ceiling', 'bc-auth', 'poll', 'slow-do
 export function renderMarkdown(data: RunData): string {
   const names = data.targets.map((t) => t.name)
   const lines: string[] = []
-  lines.push('## Throughput (median of rounds; p50 / p99 latency in ms)', '')
+  lines.push('## Throughput (median of rounds): rate; p50 / p99 latency; target CPU time per request or flow', '')
   lines.push(`| scenario | ${names.join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`)
   for (const s of SCENARIOS) {
     const cells = data.targets.map((t) => {
       if (!t.scenarios.includes(s)) return ''
       const m = cellMedian(data, t.name, s)
-      return m === undefined ? 'INVALID' : `${fmtRate(m.rate)} ${m.unit}<br>${fmtMs(m.p50)} / ${fmtMs(m.p99)}`
+      return m === undefined ? 'INVALID' : `${fmtRate(m.rate)} ${m.unit}<br>${fmtMs(m.p50)} / ${fmtMs(m.p99)} ms<br>${Math.round(m.cpu)} µs CPU`
     })
     if (cells.some((c) => c !== '')) lines.push(`| ${SCENARIO_LABELS[s]} | ${cells.join(' | ')} |`)
   }
@@ -105,27 +119,30 @@ export function renderMarkdown(data: RunData): string {
   const peer = data.targets.find((t) => t.kind === 'peer')
   if (ciba.length > 0) {
     lines.push('', '## Ratios (median of per-round ratios)', '')
+    lines.push('Each cell: throughput ratio (CPU-cost ratio). The CPU-cost ratio compares the target CPU time per request, so it barely moves when other work shares the machine.', '')
     const heads = ciba.flatMap((t) => [`${t.name} / ${t.ceiling ?? '?'}`, ...(peer ? [`${t.name} / ${peer.name}`] : [])])
     lines.push(`| scenario | ${heads.join(' | ')} |`, `|---|${heads.map(() => '---:').join('|')}|`)
+    const both = (a: [string, ScenarioId], b: [string, ScenarioId]): string => `${fmtRatio(ratio(data, a, b))} (${fmtRatio(ratio(data, a, b, true))})`
     for (const s of SCENARIOS.slice(1)) {
       const row = ciba.flatMap((t) => [
-        s === 'bc-auth' || s === 'poll' || s === 'slow-down' ? fmtRatio(ratio(data, [t.name, s], [t.ceiling ?? '', 'ceiling'])) : '—',
-        ...(peer ? [fmtRatio(ratio(data, [t.name, s], [peer.name, s]))] : []),
+        s === 'bc-auth' || s === 'poll' || s === 'slow-down' ? both([t.name, s], [t.ceiling ?? '', 'ceiling']) : '—',
+        ...(peer ? [both([t.name, s], [peer.name, s])] : []),
       ])
       lines.push(`| ${SCENARIO_LABELS[s]} | ${row.join(' | ')} |`)
     }
     lines.push('', '## Issue 8 targets', '')
     for (const g of goals(data)) {
       const verdict = g.value === undefined ? 'NOT MEASURED' : g.value >= g.min ? 'PASS' : 'MISS'
-      lines.push(`- ${verdict}: ${g.label} — measured ${fmtRatio(g.value)}`)
+      const cpuVerdict = g.cpu === undefined ? '' : `; on CPU cost ${fmtRatio(g.cpu)} (${g.cpu >= g.min ? 'PASS' : 'MISS'})`
+      lines.push(`- ${verdict}: ${g.label} — measured ${fmtRatio(g.value)}${cpuVerdict}`)
     }
   }
   const redis = data.targets.filter((t) => t.storage === 'redis' && t.memoryTwin !== undefined)
   for (const t of redis) {
     const twin = t.memoryTwin ?? ''
     lines.push('', `## Redis storage: ${t.name} vs ${twin} (in-memory)`, '')
-    lines.push('| scenario | ratio to in-memory |', '|---|---:|')
-    for (const s of SCENARIOS.slice(1)) lines.push(`| ${SCENARIO_LABELS[s]} | ${fmtRatio(ratio(data, [t.name, s], [twin, s]))} |`)
+    lines.push('| scenario | throughput ratio to in-memory | CPU-cost ratio |', '|---|---:|---:|')
+    for (const s of SCENARIOS.slice(1)) lines.push(`| ${SCENARIO_LABELS[s]} | ${fmtRatio(ratio(data, [t.name, s], [twin, s]))} | ${fmtRatio(ratio(data, [t.name, s], [twin, s], true))} |`)
     const trips = data.roundTrips[t.name]
     if (trips !== undefined) {
       const limits: Record<string, number> = { 'backchannel authentication': 2, 'poll, pending': 1, 'redeem (token response)': 2 }

@@ -39,6 +39,11 @@ export interface CellResult {
   readonly p99: number
   readonly units: number
   readonly elapsedSec: number
+  /**
+   * CPU time (user + system, all threads) the target process spent per correct unit, in µs.
+   * Less sensitive than throughput to other work sharing the machine.
+   */
+  readonly cpuMicros: number
   /** Response classes seen, e.g. `400 authorization_pending`. */
   readonly counts: Readonly<Record<string, number>>
   /** Empty when every response (and every sampled body / ID token) was right. */

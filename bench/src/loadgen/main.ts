@@ -42,6 +42,13 @@ async function seed(cell: CellSpec, key: string, size: number, spaced: boolean):
   return pool.ids.slice(0, size)
 }
 
+/** CPU µs (user + system) the target process has used so far. */
+async function cpuOf(url: string): Promise<number> {
+  const res = await fetch(`${url}${CONTROL_PREFIX}cpu`, { method: 'POST' })
+  const { user, system } = (await res.json()) as { user: number; system: number }
+  return user + system
+}
+
 async function jwksFor(url: string): Promise<ReturnType<typeof createLocalJWKSet>> {
   let jwks = jwksCache.get(url)
   if (jwks === undefined) {
@@ -83,6 +90,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
   if (cell.scenario === 'slow-down') pool = await seed(cell, `${cell.target}:slow`, cell.connections, false)
   const plan = planFor(cell, tally, pool)
   const { hostname, port } = new URL(cell.url)
+  const cpuBefore = await cpuOf(cell.url)
   const outcome = await runLoad(
     {
       host: hostname,
@@ -94,6 +102,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
     plan.script,
   )
   const started = outcome.startedAt
+  const cpuSpent = (await cpuOf(cell.url)) - cpuBefore
   const used = pools.get(`${cell.target}:${cell.scenario === 'poll' ? 'poll' : 'slow'}`)
   if (used !== undefined) used.touchedAt = outcome.endedAt
   if (outcome.errors.length > 0) tally.problem(`connection errors: ${outcome.errors.join('; ')}`)
@@ -116,6 +125,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
     p99: percentile(sorted, 99),
     units: tally.successes,
     elapsedSec,
+    cpuMicros: tally.successes > 0 ? cpuSpent / tally.successes : Number.NaN,
     counts: Object.fromEntries(tally.counts),
     problems: tally.problems,
     checked: tally.checked,

@@ -68,6 +68,8 @@ async function handleControl(req: IncomingMessage, res: ServerResponse, control:
     json(res, 200, { ids })
   } else if (op === 'counters' && control.counters) {
     json(res, 200, control.counters())
+  } else if (op === 'cpu') {
+    json(res, 200, process.cpuUsage())
   } else if (op === 'memory') {
     json(res, 200, process.memoryUsage())
   } else {
