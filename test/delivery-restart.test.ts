@@ -75,6 +75,22 @@ function scenario(name: string, makeStorage: (clock: TestClock) => Promise<{ sto
       assert.equal(hits(id).length, 2)
     })
 
+    it('two processes draining one outbox send every notification exactly once', async () => {
+      receiver.reply(() => ({ status: 204 }))
+      const a = await op({ worker: false, concurrency: 4 })
+      const b = await op({ worker: false, concurrency: 4 })
+      const ids: string[] = []
+      for (let i = 0; i < 24; i++) {
+        const id = await (i % 2 === 0 ? a : b).start(PING_AUTH, `many-${i}`)
+        await (i % 2 === 0 ? b : a).provider.approve(id)
+        ids.push(id)
+      }
+      const [ra, rb] = await Promise.all([a.provider.deliveries.runOnce(), b.provider.deliveries.runOnce()])
+      assert.equal(ra.delivered + rb.delivered, 24)
+      assert.ok(ra.delivered > 0 && rb.delivered > 0, 'both processes took part')
+      for (const id of ids) assert.equal(hits(id).length, 1, id)
+    })
+
     it('an attempt cut short by a stop is retried once its lease lapses, not before', async () => {
       receiver.reply(() => 'hang')
       const a = await op({ timeoutMs: 5000 })
