@@ -45,6 +45,15 @@ export interface DeliveryWorkerDeps {
   readonly events: ProviderEventBus
 }
 
+/** Does a push payload carry tokens (rather than an error)? */
+function carriesTokens(payload: string): boolean {
+  try {
+    return typeof (JSON.parse(payload) as { access_token?: unknown }).access_token === 'string'
+  } catch {
+    return false
+  }
+}
+
 type Outcome = 'delivered' | 'retried' | 'failed' | 'skipped' | 'aborted' | 'error'
 
 /** Creates the outbox worker. Not started: {@link DeliveryRunner.start} or `runOnce()`. */
@@ -104,7 +113,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryRunner {
   async function giveUp(record: DeliveryRecord, attempts: number, reason: string): Promise<Outcome> {
     await storage.removeDelivery(record.id)
     // Pushed tokens that never reached the client must not stay usable by anyone who saw them.
-    if (record.kind === 'push' && record.payload.includes('"access_token"')) {
+    if (record.kind === 'push' && carriesTokens(record.payload)) {
       await storage.revokeGrant(record.authReqId, settings.clock() + settings.refreshTokenTtl)
     }
     events.emit('delivery.failed', { deliveryId: record.id, authReqId: record.authReqId, clientId: record.clientId, kind: record.kind, attempts, reason })

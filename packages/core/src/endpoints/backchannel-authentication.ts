@@ -127,7 +127,7 @@ async function notify(record: AuthRequestRecord, client: Client, deps: EndpointD
     })
   } catch (error) {
     if (error instanceof OAuthError) {
-      await deps.storage.transitionAuthRequest(record.id, ['pending'], { status: 'denied', denial: { error: 'transaction_failed' }, updatedAt: deps.settings.clock() })
+      await deps.storage.transitionAuthRequest(record.id, ['pending'], { status: 'denied', denial: { error: 'transaction_failed' }, clientNotificationToken: undefined, updatedAt: deps.settings.clock() })
       throw error
     }
     // The user was never reached: fail the request so nobody waits for it, and tell the client to retry.
@@ -135,6 +135,7 @@ async function notify(record: AuthRequestRecord, client: Client, deps: EndpointD
     await deps.storage.transitionAuthRequest(record.id, ['pending'], {
       status: 'denied',
       denial: { error: 'transaction_failed', description: 'the authentication device could not be reached' },
+      clientNotificationToken: undefined, // the client got an error response: nothing will be sent
       updatedAt: deps.settings.clock(),
     })
     throw new OAuthError('temporarily_unavailable', { description: 'the user\'s authentication device could not be reached, retry later', headers: { 'retry-after': '5' } })
