@@ -68,7 +68,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
     ? undefined
     : createSecureContext({ ca: [...rootCertificates, ...options.ca] })
   const lookup = options.blockPrivateAddresses ? guardedLookup : undefined
-  const agentOptions = { keepAlive: true, maxSockets: 64, ...(lookup === undefined ? {} : { lookup }) }
+  const agentOptions = { keepAlive: true, maxSockets: 64, noDelay: true, ...(lookup === undefined ? {} : { lookup }) }
   const httpsAgent = new HttpsAgent(agentOptions)
   const httpAgent = new HttpAgent(agentOptions)
   const inFlight = new Set<AbortController>()
