@@ -96,7 +96,13 @@ export async function startExampleServer(
   name: string,
   build: (setup: DemoSetup) => { provider: CibaProvider; listener: RequestListener },
 ): Promise<RunningExample> {
-  const server = createServer()
+  // Listen first (port 0 must be resolved to build the issuer), but answer 503 until the OP is
+  // built, so a request arriving during start-up never hangs.
+  let ready: RequestListener | undefined
+  const server = createServer((req, res) => {
+    if (ready !== undefined) return ready(req, res)
+    res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain' }).end('starting')
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 3000, options.host, () => {
@@ -151,7 +157,7 @@ export async function startExampleServer(
     throw err
   }
   const { provider, listener } = built
-  server.on('request', listener)
+  ready = listener
 
   if (options.quiet !== true) {
     console.log(

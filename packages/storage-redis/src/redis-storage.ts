@@ -1,5 +1,6 @@
 import { ConfigurationError } from '@ciba-kit/core'
 import type {
+  AuthRequestPatch,
   AuthRequestRecord,
   AuthRequestStatus,
   CibaStorage,
@@ -91,7 +92,7 @@ export class RedisStorage implements CibaStorage {
   async transitionAuthRequest(
     id: string,
     from: readonly AuthRequestStatus[],
-    patch: Partial<Omit<AuthRequestRecord, 'id' | 'clientId'>>,
+    patch: AuthRequestPatch,
     effects?: TransitionEffects,
   ): Promise<AuthRequestRecord | undefined> {
     const set: string[] = []
