@@ -60,6 +60,8 @@ export class MemoryStorage implements CibaStorage {
   readonly #once = new Map<string, number>()
   readonly #clients = new Map<string, ClientRecord>()
   readonly #deliveries = new Map<string, DeliveryRecord>()
+  /** Due times of deliveries (entries go stale when a record is rescheduled or removed: skipped). */
+  readonly #due = new ExpiryHeap()
   readonly #expiry = new ExpiryHeap()
 
   constructor(options: MemoryStorageOptions = {}) {
@@ -117,7 +119,7 @@ export class MemoryStorage implements CibaStorage {
     const record = Object.freeze(next) as unknown as AuthRequestRecord
     this.#authRequests.set(id, { value: record, removeAt: entry.removeAt })
     if (effects?.tokens !== undefined) this.#saveTokens(effects.tokens)
-    if (effects?.delivery !== undefined) this.#deliveries.set(effects.delivery.id, copy(effects.delivery))
+    if (effects?.delivery !== undefined) this.#putDelivery(copy(effects.delivery))
     return record
   }
 
@@ -171,16 +173,19 @@ export class MemoryStorage implements CibaStorage {
   }
 
   async enqueueDelivery(record: DeliveryRecord): Promise<void> {
-    this.#deliveries.set(record.id, copy(record))
+    this.#putDelivery(copy(record))
   }
 
   async claimDeliveries(now: number, limit: number, leaseUntil: number): Promise<DeliveryRecord[]> {
-    // The outbox holds only undelivered notifications (small); a scan here is off the request path.
+    // O(k log n) in the k entries taken from the due-time heap, never a pass over the outbox.
     const claimed: DeliveryRecord[] = []
-    for (const [id, record] of this.#deliveries) {
-      if (claimed.length >= limit) break
-      if (record.nextAttemptAt > now) continue
-      this.#deliveries.set(id, Object.freeze({ ...record, nextAttemptAt: leaseUntil }))
+    const due = this.#due
+    while (claimed.length < limit && due.peekTime() <= now) {
+      const time = due.peekTime()
+      const id = due.pop()
+      const record = this.#deliveries.get(id)
+      if (record === undefined || record.nextAttemptAt !== time) continue // removed or rescheduled
+      this.#putDelivery(Object.freeze({ ...record, nextAttemptAt: leaseUntil }))
       claimed.push(record)
     }
     return claimed
@@ -191,7 +196,7 @@ export class MemoryStorage implements CibaStorage {
     patch: Pick<DeliveryRecord, 'attempts' | 'nextAttemptAt'> & { readonly lastError?: string },
   ): Promise<void> {
     const record = this.#deliveries.get(id)
-    if (record !== undefined) this.#deliveries.set(id, Object.freeze({ ...record, ...patch }))
+    if (record !== undefined) this.#putDelivery(Object.freeze({ ...record, ...patch }))
   }
 
   async removeDelivery(id: string): Promise<void> {
@@ -199,6 +204,11 @@ export class MemoryStorage implements CibaStorage {
   }
 
   async close(): Promise<void> {}
+
+  #putDelivery(record: DeliveryRecord): void {
+    this.#deliveries.set(record.id, record)
+    this.#due.push(record.nextAttemptAt, record.id)
+  }
 
   #liveAuthRequest(id: string): Timed<AuthRequestRecord> | undefined {
     const entry = this.#authRequests.get(id)
