@@ -122,3 +122,18 @@ describe('createFetchHandler', () => {
     }
   })
 })
+
+describe('createFetchHandler without the token hand-back', () => {
+  it('reads the original body when told nothing follows it', async () => {
+    const provider = createProvider({
+      issuer: ISSUER, signingKeys: await testKeys(), clients: CLIENTS,
+      users: { findByLoginHint: () => undefined, claims: () => ({}) }, notifier: { notify: () => {} },
+    })
+    const request = form(`${ISSUER}/token`, { grant_type: 'client_credentials' })
+    assert.equal(await createFetchHandler(provider, { handBackTokenBody: false })(request), undefined)
+    assert.equal(request.bodyUsed, true)
+    const poll = await createFetchHandler(provider, { handBackTokenBody: false })(form(`${ISSUER}/token`, { grant_type: CIBA, auth_req_id: 'x' }, { authorization: POLL }))
+    assert.equal(((await poll!.json()) as { error: string }).error, 'invalid_grant')
+    await provider.close()
+  })
+})

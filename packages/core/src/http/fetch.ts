@@ -10,6 +10,12 @@ export interface FetchHandlerOptions {
   readonly prefix?: string
   /** Serve only these endpoints (default: all); see {@link selectEndpoints}. */
   readonly endpoints?: readonly EndpointKey[]
+  /**
+   * Leave a token request's body unread when it is handed back as "not mine", by reading a clone
+   * (default `true`). Set `false` when nothing after ciba-kit reads token requests (no host token
+   * endpoint): it saves a body clone, a large part of the cost of each poll.
+   */
+  readonly handBackTokenBody?: boolean
 }
 
 /**
@@ -40,7 +46,7 @@ export type FetchHandler = (request: Request) => Promise<Response | undefined>
  */
 export function createFetchHandler(provider: CibaProvider, options: FetchHandlerOptions = {}): FetchHandler {
   const target = selectEndpoints(provider, options.endpoints)
-  const tokenPath = provider.settings.routes.token
+  const clonePath = options.handBackTokenBody === false ? undefined : provider.settings.routes.token
   return async function cibaFetch(request: Request): Promise<Response | undefined> {
     const { pathname, query } = splitUrl(request.url)
     const path = stripPrefix(pathname, options.prefix)
@@ -49,7 +55,7 @@ export function createFetchHandler(provider: CibaProvider, options: FetchHandler
     let body: Uint8Array | undefined
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       // The token endpoint may hand the request back to the host: there, leave the original unread.
-      const source = request.bodyUsed ? undefined : path === tokenPath ? request.clone() : request
+      const source = request.bodyUsed ? undefined : path === clonePath ? request.clone() : request
       try {
         body = source === undefined ? undefined : await readFetchBody(source, target.bodyLimit)
       } catch (error) {
