@@ -32,6 +32,5 @@ export function cibaKoa(provider: CibaProvider, options: CibaKoaOptions = {}): M
     ctx.status = status
     ctx.set(headers)
     ctx.body = body ?? null
-    if (headers['content-type'] !== undefined) ctx.type = headers['content-type']
   }
 }

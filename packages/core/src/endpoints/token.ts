@@ -17,6 +17,14 @@ export const OWNED_GRANTS: ReadonlySet<string> = new Set([CIBA_GRANT_TYPE, 'refr
 const SLOW_DOWN_STEP = 5
 
 /**
+ * CIBA §11 `authorization_pending`, the answer to nearly every poll: built once. It is an expected
+ * outcome, not an error, so it costs no exception and no serialisation per request.
+ */
+const AUTHORIZATION_PENDING: NeutralResponse = Object.freeze(
+  jsonResponse(400, { error: 'authorization_pending', error_description: 'the user has not yet been authenticated' }),
+)
+
+/**
  * Token endpoint for the CIBA grant (CIBA Core §10.1, §11) and for refresh tokens it issued
  * (RFC 6749 §6). Returns `undefined` ("not mine") for a grant type it does not own, and, with
  * `passUnknownRefreshTokens`, for a refresh token it did not issue, so a host's own token
@@ -33,13 +41,12 @@ export function createTokenEndpoint(deps: EndpointDeps) {
     // Decided before client authentication: the host's own clients need not be known here.
     if (grantType === 'refresh_token' && deps.settings.passUnknownRefreshTokens && !(await isIssuedToken(form['refresh_token'], deps))) return undefined
     const client = await authenticateClient(req, form, clientAuth)
-    const body = grantType === CIBA_GRANT_TYPE ? await redeemCibaGrant(form, client, deps) : await refresh(form, client, deps)
-    return jsonResponse(200, body)
+    return grantType === CIBA_GRANT_TYPE ? redeemCibaGrant(form, client, deps) : jsonResponse(200, await refresh(form, client, deps))
   }
 }
 
 /** CIBA Core §10.1 token request; §11 answers while the request is not yet redeemable. */
-async function redeemCibaGrant(form: FormParams, client: Client, deps: EndpointDeps): Promise<Record<string, unknown>> {
+async function redeemCibaGrant(form: FormParams, client: Client, deps: EndpointDeps): Promise<NeutralResponse> {
   const { storage, settings } = deps
   if (!client.grantTypes.has(CIBA_GRANT_TYPE)) {
     throw new OAuthError('unauthorized_client', { description: 'client is not registered for the CIBA grant' })
@@ -64,7 +71,7 @@ async function redeemCibaGrant(form: FormParams, client: Client, deps: EndpointD
         await storage.transitionAuthRequest(authReqId, ['pending'], { interval: before.interval + SLOW_DOWN_STEP })
         throw new OAuthError('slow_down', { description: `poll no more often than every ${before.interval + SLOW_DOWN_STEP} seconds` })
       }
-      throw new OAuthError('authorization_pending', { description: 'the user has not yet been authenticated' })
+      return AUTHORIZATION_PENDING
     }
     case 'expired':
       throw new OAuthError('expired_token', { description: 'the authentication request has expired' })
@@ -91,7 +98,7 @@ async function redeemCibaGrant(form: FormParams, client: Client, deps: EndpointD
   const consumed = await storage.transitionAuthRequest(authReqId, ['approved'], { status: 'consumed', updatedAt: now }, { tokens: minted.records })
   if (consumed === undefined) throw new OAuthError('invalid_grant', { description: 'auth_req_id has already been used' })
   deps.events.emit('tokens.issued', { grantId: facts.grantId, clientId: client.id, grantType: CIBA_GRANT_TYPE })
-  return tokenResponse(facts, minted, client, now, deps, approval.claims)
+  return jsonResponse(200, await tokenResponse(facts, minted, client, now, deps, approval.claims))
 }
 
 /** Is this a token ciba-kit issued and still knows (not expired, not revoked)? */
