@@ -13,6 +13,8 @@ export function startExample(options: ExampleOptions & { readonly storage?: Ciba
     const provider = createProvider({
       issuer: demo.issuer,
       signingKeys: demo.signingKeys, // private JWKs; in production, load them from your key store
+      // This OP has no other token endpoint: unknown grant types get unsupported_grant_type.
+      otherGrantTypes: 'reject',
       clients: demo.clients, // demo-client / demo-secret: client_secret_basic, poll
       users: demo.users, // alice, bob: your user directory goes here
       notifier: demo.device.notifier, // reaches the user's device: here, the /device page

@@ -172,6 +172,12 @@ export interface ProviderConfig {
    * @see RFC 6749 §6
    */
   readonly passUnknownRefreshTokens?: boolean
+  /**
+   * Token requests whose `grant_type` ciba-kit does not own: `'pass'` (default) hands them to the
+   * host (`next()` in the adapters, `undefined` from `handlers.token`); `'reject'` answers
+   * `400 unsupported_grant_type` (RFC 6749 §5.2), for an OP that has no other token endpoint.
+   */
+  readonly otherGrantTypes?: 'pass' | 'reject'
   /** Endpoint paths relative to the mount point (and to the issuer, for discovery). */
   readonly routes?: Partial<Routes>
   /** Request body limit in bytes for adapters that read the body. Default 64 KiB. */

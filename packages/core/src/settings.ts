@@ -48,6 +48,7 @@ export interface Settings {
   /** Ping/push delivery (the outbox worker). */
   readonly delivery: DeliverySettings
   readonly passUnknownRefreshTokens: boolean
+  readonly otherGrantTypes: 'pass' | 'reject'
   readonly clock: () => number
   readonly generateId: () => string
   /** Dynamic registration; `undefined` when disabled. */
@@ -97,6 +98,9 @@ export function resolveSettings(config: ProviderConfig): Settings {
   }
   if (config.notifier === undefined || typeof config.notifier.notify !== 'function') {
     throw new ConfigurationError('notifier must implement notify(notice)')
+  }
+  if (config.otherGrantTypes !== undefined && config.otherGrantTypes !== 'pass' && config.otherGrantTypes !== 'reject') {
+    throw new ConfigurationError('otherGrantTypes must be "pass" or "reject"')
   }
   const routes: Routes = { ...DEFAULT_ROUTES, ...config.routes }
   for (const [name, path] of Object.entries(routes)) {
@@ -159,6 +163,7 @@ export function resolveSettings(config: ProviderConfig): Settings {
     clientAssertionMaxLifetime: positiveInteger(config.clientAssertions?.maxLifetime ?? 600, 'clientAssertions.maxLifetime'),
     delivery: resolveDeliverySettings(config.delivery, config.clock),
     passUnknownRefreshTokens: config.passUnknownRefreshTokens ?? false,
+    otherGrantTypes: config.otherGrantTypes ?? 'pass',
     clock: config.clock ?? (() => Math.floor(Date.now() / 1000)),
     generateId: config.generateId ?? randomId,
     registration,

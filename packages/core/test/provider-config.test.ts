@@ -91,6 +91,19 @@ describe('signing keys', () => {
   })
 })
 
+describe('token requests for other grant types', () => {
+  it('are handed back to the host by default, and answered unsupported_grant_type on request', async () => {
+    const clients = [{ client_id: 'c', client_secret: 's', grant_types: [CIBA] }]
+    const passing = createProvider({ ...base(), clients })
+    assert.equal(await passing.handle(form('/token', { grant_type: 'client_credentials' }, basic('c', 's'))), undefined)
+    const rejecting = createProvider({ ...base(), clients, otherGrantTypes: 'reject' })
+    const res = await rejecting.handle(form('/token', { grant_type: 'client_credentials' }, basic('c', 's')))
+    assert.equal(res?.status, 400)
+    assert.equal(JSON.parse(res!.body!).error, 'unsupported_grant_type')
+    assert.throws(() => createProvider({ ...base(), otherGrantTypes: 'drop' as never }), /otherGrantTypes/)
+  })
+})
+
 describe('memory stays bounded', () => {
   it('sweeps expired requests and tokens without a full pass', async () => {
     let now = 1_000_000

@@ -37,7 +37,10 @@ export function createTokenEndpoint(deps: EndpointDeps) {
     const form = parseForm(req)
     const grantType = form['grant_type']
     if (grantType === undefined) throw new OAuthError('invalid_request', { description: 'grant_type is required' })
-    if (!OWNED_GRANTS.has(grantType)) return undefined
+    if (!OWNED_GRANTS.has(grantType)) {
+      if (deps.settings.otherGrantTypes === 'pass') return undefined
+      throw new OAuthError('unsupported_grant_type', { description: 'this OP issues tokens for the CIBA and refresh_token grants only' })
+    }
     // Decided before client authentication: the host's own clients need not be known here.
     if (grantType === 'refresh_token' && deps.settings.passUnknownRefreshTokens && !(await isIssuedToken(form['refresh_token'], deps))) return undefined
     const client = await authenticateClient(req, form, clientAuth)
