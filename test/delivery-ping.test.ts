@@ -58,7 +58,11 @@ describe('ping delivery', () => {
     // No result yet: nothing is sent, however often the worker runs.
     await op.provider.deliveries.runOnce()
     assert.equal(pings(id).length, 0)
-    assert.equal((await storage.getAuthRequest(id))?.clientNotificationToken, notificationToken)
+    // The token is kept for the delivery, sealed (compact JWE, dir + A256GCM): a storage dump does not reveal it.
+    const sealed = (await storage.getAuthRequest(id))?.clientNotificationToken
+    assert.equal(sealed?.split('.').length, 5)
+    assert.equal(sealed?.includes(notificationToken), false)
+    assert.deepEqual(JSON.parse(Buffer.from(sealed!.split('.')[0]!, 'base64url').toString()).enc, 'A256GCM')
     const queued = storage.size.deliveries // includes this request's expiry notification
 
     const approved = await op.provider.approve(id, { acr: 'urn:acr:pin' })

@@ -178,6 +178,13 @@ export interface ProviderConfig {
    * `400 unsupported_grant_type` (RFC 6749 §5.2), for an OP that has no other token endpoint.
    */
   readonly otherGrantTypes?: 'pass' | 'reject'
+  /**
+   * 256-bit keys that seal the secrets storage must hold in readable form (ping/push
+   * `client_notification_token`s, push token responses waiting in the outbox) as JWE. The first
+   * seals, all open. Default: derived from `signingKeys` (HKDF), so every process sharing the
+   * signing keys can open them. Set it to rotate signing keys independently of waiting deliveries.
+   */
+  readonly sealingKeys?: readonly Uint8Array[]
   /** Endpoint paths relative to the mount point (and to the issuer, for discovery). */
   readonly routes?: Partial<Routes>
   /** Request body limit in bytes for adapters that read the body. Default 64 KiB. */

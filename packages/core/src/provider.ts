@@ -6,6 +6,7 @@ import { ClientMetadataError, ClientRegistry, compileClientSchema, normalizeClie
 import type { ProviderConfig } from './config.js'
 import { createBackchannelAuthenticationEndpoint } from './endpoints/backchannel-authentication.js'
 import type { EndpointDeps } from './endpoints/deps.js'
+import { createSealer, deriveSealingKeys } from './storage/sealing.js'
 import { AUTH_METHODS, buildMetadata, createDiscoveryEndpoint } from './endpoints/discovery.js'
 import { createJwksEndpoint } from './endpoints/jwks.js'
 import { createRegistrationEndpoints } from './endpoints/registration.js'
@@ -134,9 +135,11 @@ export function createProvider(config: ProviderConfig): CibaProvider {
   })
 
   const metadata = buildMetadata(settings, { registration: settings.registration !== undefined, authMethods: AUTH_METHODS, authSigningAlgs: CLIENT_ASSERTION_ALGS })
+  const sealer = createSealer(config.sealingKeys ?? deriveSealingKeys(config.signingKeys))
   const deps: EndpointDeps = {
     settings,
     storage,
+    sealer,
     clients,
     keys,
     events,
@@ -144,7 +147,7 @@ export function createProvider(config: ProviderConfig): CibaProvider {
     clientAuth: (endpointUrl): ClientAuthContext => ({ clients, verifyAssertion, audience: [settings.issuer, endpointUrl, settings.urls.token] }),
   }
 
-  const deliveries = createDeliveryWorker({ settings, storage, clients, events })
+  const deliveries = createDeliveryWorker({ settings, storage, clients, events, sealer })
   if (settings.delivery.worker && settings.deliveryModes.some((mode) => mode !== 'poll')) deliveries.start()
 
   const report = (endpoint: EndpointName, error: unknown): void => events.emit('server_error', { endpoint, error })

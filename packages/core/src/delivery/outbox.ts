@@ -1,6 +1,5 @@
 import type { Client } from '../clients/registry.js'
 import type { EndpointDeps } from '../endpoints/deps.js'
-import type { Settings } from '../settings.js'
 import type { ApprovalRecord, AuthRequestPatch, AuthRequestRecord, AuthRequestStatus, DeliveryRecord, DenialRecord, TransitionEffects } from '../storage/types.js'
 import { tokenId } from '../tokens/hashes.js'
 import { mintTokens, type GrantFacts } from '../tokens/mint.js'
@@ -12,15 +11,17 @@ export function expiryDeliveryId(authReqId: string): string {
   return tokenId(`expiry ${authReqId}`)
 }
 
-function delivery(
+/** A delivery record; the payload is sealed here (the request's notification token already is). */
+async function delivery(
   id: string,
   kind: DeliveryRecord['kind'],
   record: AuthRequestRecord,
   endpoint: string,
   payload: string,
   dueAt: number,
-  settings: Settings,
-): DeliveryRecord {
+  deps: Pick<EndpointDeps, 'settings' | 'sealer'>,
+): Promise<DeliveryRecord> {
+  const { settings } = deps
   return {
     id,
     authReqId: record.id,
@@ -28,7 +29,7 @@ function delivery(
     kind,
     endpoint,
     notificationToken: record.clientNotificationToken!,
-    payload,
+    payload: await deps.sealer.seal(payload),
     attempts: 0,
     nextAttemptAt: dueAt,
     createdAt: dueAt,
@@ -41,13 +42,13 @@ function delivery(
  * for push; a ping for ping, which the spec allows). Enqueued when the request is created, due at
  * `expiresAt`; the worker drops it if the request was decided by then.
  */
-export function expiryDelivery(record: AuthRequestRecord, client: Client, settings: Settings): DeliveryRecord | undefined {
+export async function expiryDelivery(record: AuthRequestRecord, client: Client, deps: Pick<EndpointDeps, 'settings' | 'sealer'>): Promise<DeliveryRecord | undefined> {
   const endpoint = client.metadata.backchannel_client_notification_endpoint
   if (record.deliveryMode === 'poll' || endpoint === undefined || record.clientNotificationToken === undefined) return undefined
   const payload = record.deliveryMode === 'ping'
     ? pingPayload(record.id)
     : pushErrorPayload(record.id, { error: 'expired_token' })
-  return delivery(expiryDeliveryId(record.id), 'expiry', record, endpoint, payload, record.expiresAt, settings)
+  return delivery(expiryDeliveryId(record.id), 'expiry', record, endpoint, payload, record.expiresAt, deps)
 }
 
 /** How a decision is stored when the client must be notified. */
@@ -83,11 +84,11 @@ export async function planDecisionDelivery(
 
   if ('denial' in decision) {
     const payload = record.deliveryMode === 'ping' ? pingPayload(record.id) : pushErrorPayload(record.id, decision.denial)
-    const effects = { delivery: delivery(id, record.deliveryMode, record, endpoint, payload, dueAt, settings) }
+    const effects = { delivery: await delivery(id, record.deliveryMode, record, endpoint, payload, dueAt, deps) }
     return { from: ['pending'], status: 'denied', patch, effects, tokensIssued: false }
   }
   if (record.deliveryMode === 'ping') {
-    const effects = { delivery: delivery(id, 'ping', record, endpoint, pingPayload(record.id), dueAt, settings) }
+    const effects = { delivery: await delivery(id, 'ping', record, endpoint, pingPayload(record.id), dueAt, deps) }
     return { from: ['pending'], status: 'approved', patch, effects, tokensIssued: false }
   }
   const { approval } = decision
@@ -107,7 +108,7 @@ export async function planDecisionDelivery(
     from: ['pending'],
     status: 'consumed',
     patch,
-    effects: { tokens: minted.records, delivery: delivery(id, 'push', record, endpoint, payload, dueAt, settings) },
+    effects: { tokens: minted.records, delivery: await delivery(id, 'push', record, endpoint, payload, dueAt, deps) },
     tokensIssued: true,
   }
 }

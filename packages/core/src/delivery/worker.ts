@@ -1,6 +1,7 @@
 import { isAcceptableNotificationEndpoint, type ClientRegistry } from '../clients/registry.js'
 import type { ProviderEventBus } from '../events.js'
 import type { Settings } from '../settings.js'
+import type { Sealer } from '../storage/sealing.js'
 import type { CibaStorage, DeliveryRecord } from '../storage/types.js'
 import { backoffDelayMs } from './backoff.js'
 import { createNotificationClient, type NotificationClient } from './http-client.js'
@@ -43,6 +44,8 @@ export interface DeliveryWorkerDeps {
   readonly storage: CibaStorage
   readonly clients: ClientRegistry
   readonly events: ProviderEventBus
+  /** Opens the sealed notification token and payload just before sending. */
+  readonly sealer: Sealer
 }
 
 /** Does a push payload carry tokens (rather than an error)? */
@@ -58,7 +61,8 @@ type Outcome = 'delivered' | 'retried' | 'failed' | 'skipped' | 'aborted' | 'err
 
 /** Creates the outbox worker. Not started: {@link DeliveryRunner.start} or `runOnce()`. */
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryRunner {
-  const { settings, storage, clients, events } = deps
+  const { settings, storage, clients, events, sealer } = deps
+  const openOrUndefined = (sealed: string): Promise<string | undefined> => sealer.open(sealed).catch(() => undefined)
   const ds = settings.delivery
   const http: NotificationClient = createNotificationClient(ds)
   const inFlight = new Set<Promise<Outcome>>()
@@ -112,8 +116,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryRunner {
 
   async function giveUp(record: DeliveryRecord, attempts: number, reason: string): Promise<Outcome> {
     await storage.removeDelivery(record.id)
-    // Pushed tokens that never reached the client must not stay usable by anyone who saw them.
-    if (record.kind === 'push' && carriesTokens(record.payload)) {
+    // Pushed tokens that never reached the client must not stay usable by anyone who saw them
+    // (an unreadable payload may have carried tokens: revoke to be safe).
+    const payload = record.kind === 'push' ? await openOrUndefined(record.payload) : undefined
+    if (record.kind === 'push' && (payload === undefined || carriesTokens(payload))) {
       await storage.revokeGrant(record.authReqId, settings.clock() + settings.refreshTokenTtl)
     }
     events.emit('delivery.failed', { deliveryId: record.id, authReqId: record.authReqId, clientId: record.clientId, kind: record.kind, attempts, reason })
@@ -155,7 +161,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryRunner {
     if (!isAcceptableNotificationEndpoint(record.endpoint, settings.allowHttpNotificationEndpoints)) {
       return giveUp(record, record.attempts, 'endpoint_not_acceptable')
     }
-    const result = await http.send(record.endpoint, record.notificationToken, record.payload)
+    // Sealed at rest (storage/sealing.ts): opened only here, for the request that carries them.
+    const [token, payload] = await Promise.all([openOrUndefined(record.notificationToken), openOrUndefined(record.payload)])
+    if (token === undefined || payload === undefined) return giveUp(record, record.attempts, 'unsealable')
+    const result = await http.send(record.endpoint, token, payload)
     const attempts = record.attempts + 1
     const base = { deliveryId: record.id, authReqId: record.authReqId, clientId: record.clientId, kind: record.kind, attempts }
     switch (result.outcome) {

@@ -62,7 +62,7 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
     const record = await persist(request, user, client, deps)
     await notify(record, client, deps)
     // CIBA §10.2/§12: ping and push clients hear of an expiry too; due at expiresAt, dropped if decided first.
-    const expiry = expiryDelivery(record, client, settings)
+    const expiry = await expiryDelivery(record, client, deps)
     if (expiry !== undefined) await storage.enqueueDelivery(expiry)
     events.emit('authentication_request.created', { authReqId: record.id, clientId: client.id, sub: user.sub })
 
@@ -101,7 +101,8 @@ async function persist(request: AuthenticationRequest, user: ResolvedUser, clien
     interval: settings.interval,
     ...(request.acrValues === undefined ? {} : { acrValues: request.acrValues }),
     ...(request.bindingMessage === undefined ? {} : { bindingMessage: request.bindingMessage }),
-    ...(request.clientNotificationToken === undefined ? {} : { clientNotificationToken: request.clientNotificationToken }),
+    // A secret the OP must send back later: stored sealed, never in the clear.
+    ...(request.clientNotificationToken === undefined ? {} : { clientNotificationToken: await deps.sealer.seal(request.clientNotificationToken) }),
   }
   // A 256-bit id collides only through a broken generator; one retry guards an injected one.
   for (let attempt = 0; attempt < 2; attempt++) {

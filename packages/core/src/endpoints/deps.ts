@@ -3,6 +3,7 @@ import type { ClientAuthContext } from '../client-auth/authenticate-client.js'
 import type { ProviderEventBus } from '../events.js'
 import type { KeySet } from '../keys/signing-keys.js'
 import type { Settings } from '../settings.js'
+import type { Sealer } from '../storage/sealing.js'
 import type { CibaStorage } from '../storage/types.js'
 
 /** What the endpoints depend on: explicit, typed, and the same for every request. */
@@ -15,6 +16,8 @@ export interface EndpointDeps {
   readonly events: ProviderEventBus
   /** The discovery document (OIDC Discovery §3, CIBA §4). */
   readonly metadata: Readonly<Record<string, unknown>>
+  /** Seals secrets before they are stored (notification tokens, pushed tokens). */
+  readonly sealer: Sealer
   /** Client authentication for an endpoint (its accepted assertion audiences differ). */
   readonly clientAuth: (endpointUrl: string) => ClientAuthContext
 }
