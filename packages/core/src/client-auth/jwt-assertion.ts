@@ -5,6 +5,7 @@ import { OAuthError } from '../errors/oauth-error.js'
 import { ASYMMETRIC_ALGS } from '../keys/signing-keys.js'
 import type { CibaStorage } from '../storage/types.js'
 import type { AssertionVerifier } from './authenticate-client.js'
+import { parseJsonObject } from '../request/json-object.js'
 
 /** HMAC algorithms for `client_secret_jwt` (OIDC Core §9). */
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const
@@ -91,14 +92,9 @@ function checkHeader(assertion: string, client: Client): string {
 }
 
 function parseClaims(payload: Uint8Array): Record<string, unknown> {
-  let claims: unknown
-  try {
-    claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload))
-  } catch {
-    throw invalidClient('client_assertion payload is not a JSON object')
-  }
-  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) throw invalidClient('client_assertion payload is not a JSON object')
-  return claims as Record<string, unknown>
+  const claims = parseJsonObject(payload)
+  if (claims === undefined) throw invalidClient('client_assertion payload is not a JSON object')
+  return claims
 }
 
 /** RFC 7523 §3 claims; OIDC Core §9 makes `jti` required. */

@@ -1,8 +1,8 @@
 import type { Client } from '../clients/registry.js'
 import type { EndpointDeps } from '../endpoints/deps.js'
 import type { ApprovalRecord, DenialRecord } from '../storage/types.js'
-import { signIdToken } from '../tokens/id-token.js'
 import type { GrantFacts, MintedTokens } from '../tokens/mint.js'
+import { tokenResponse } from '../tokens/token-response.js'
 
 /**
  * The successful token push body (CIBA Core §10.3.1): a token response plus `auth_req_id`; the ID
@@ -18,33 +18,7 @@ export async function pushTokenPayload(
   now: number,
   deps: EndpointDeps,
 ): Promise<string> {
-  const idToken = await signIdToken(
-    {
-      issuer: deps.settings.issuer,
-      clientId: client.id,
-      sub: facts.sub,
-      alg: client.idTokenAlg,
-      now,
-      ttl: deps.settings.idTokenTtl,
-      authTime: facts.authTime,
-      acr: facts.acr,
-      amr: facts.amr,
-      accessToken: minted.accessToken,
-      authReqId,
-      refreshToken: minted.refreshToken,
-      extraClaims: approval.claims,
-    },
-    await deps.keys(),
-  )
-  return JSON.stringify({
-    auth_req_id: authReqId,
-    access_token: minted.accessToken,
-    token_type: 'Bearer',
-    expires_in: minted.expiresIn,
-    ...(minted.refreshToken === undefined ? {} : { refresh_token: minted.refreshToken }),
-    scope: facts.scope,
-    id_token: idToken,
-  })
+  return JSON.stringify(await tokenResponse(facts, minted, client, now, deps, { extraClaims: approval.claims, pushedFor: authReqId }))
 }
 
 const DESCRIPTIONS: Readonly<Record<DenialRecord['error'], string>> = {

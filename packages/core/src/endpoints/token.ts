@@ -6,8 +6,8 @@ import { effectiveStatus } from '../grant/transitions.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from '../http/types.js'
 import { parseForm, type FormParams } from '../request/form.js'
 import { tokenId } from '../tokens/hashes.js'
-import { signIdToken } from '../tokens/id-token.js'
-import { mintTokens, type GrantFacts, type MintedTokens } from '../tokens/mint.js'
+import { mintTokens, type GrantFacts } from '../tokens/mint.js'
+import { tokenResponse } from '../tokens/token-response.js'
 import type { EndpointDeps } from './deps.js'
 
 /** The grants this token endpoint owns; anything else belongs to the host. */
@@ -101,7 +101,7 @@ async function redeemCibaGrant(form: FormParams, client: Client, deps: EndpointD
   const consumed = await storage.transitionAuthRequest(authReqId, ['approved'], { status: 'consumed', updatedAt: now }, { tokens: minted.records })
   if (consumed === undefined) throw new OAuthError('invalid_grant', { description: 'auth_req_id has already been used' })
   deps.events.emit('tokens.issued', { grantId: facts.grantId, clientId: client.id, grantType: CIBA_GRANT_TYPE })
-  return jsonResponse(200, await tokenResponse(facts, minted, client, now, deps, approval.claims))
+  return jsonResponse(200, await tokenResponse(facts, minted, client, now, deps, { extraClaims: approval.claims }))
 }
 
 /** Is this a token ciba-kit issued and still knows (not expired, not revoked)? */
@@ -148,40 +148,4 @@ async function refresh(form: FormParams, client: Client, deps: EndpointDeps): Pr
   if (use.outcome === 'missing') throw new OAuthError('invalid_grant', { description: 'refresh_token is invalid' })
   deps.events.emit('tokens.issued', { grantId: record.grantId, clientId: client.id, grantType: 'refresh_token' })
   return tokenResponse({ ...facts, scope }, minted, client, now, deps)
-}
-
-/** RFC 6749 §5.1 / OIDC Core §3.1.3.3 successful token response. */
-export async function tokenResponse(
-  facts: GrantFacts,
-  minted: MintedTokens,
-  client: Client,
-  now: number,
-  deps: EndpointDeps,
-  extraClaims?: Readonly<Record<string, unknown>>,
-): Promise<Record<string, unknown>> {
-  const idToken = await signIdToken(
-    {
-      issuer: deps.settings.issuer,
-      clientId: client.id,
-      sub: facts.sub,
-      alg: client.idTokenAlg,
-      now,
-      ttl: deps.settings.idTokenTtl,
-      authTime: facts.authTime,
-      acr: facts.acr,
-      amr: facts.amr,
-      accessToken: minted.accessToken,
-      extraClaims,
-    },
-    await deps.keys(),
-  )
-  const body: Record<string, unknown> = {
-    access_token: minted.accessToken,
-    token_type: 'Bearer',
-    expires_in: minted.expiresIn,
-    scope: facts.scope,
-    id_token: idToken,
-  }
-  if (minted.refreshToken !== undefined) body.refresh_token = minted.refreshToken
-  return body
 }

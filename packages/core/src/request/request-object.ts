@@ -5,6 +5,7 @@ import { OAuthError } from '../errors/oauth-error.js'
 import type { CibaStorage } from '../storage/types.js'
 import type { ReadRequest } from '../endpoints/backchannel-authentication.js'
 import type { FormParams } from './form.js'
+import { parseJsonObject } from './json-object.js'
 
 /** What reading a signed authentication request needs. */
 export interface RequestObjectDeps {
@@ -123,14 +124,9 @@ function checkHeader(jws: string, registeredAlg: string, supportedAlgs: readonly
 }
 
 function parseClaims(payload: Uint8Array): Record<string, unknown> {
-  let claims: unknown
-  try {
-    claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload))
-  } catch {
-    throw invalid('request object payload is not a JSON object')
-  }
-  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) throw invalid('request object payload is not a JSON object')
-  return claims as Record<string, unknown>
+  const claims = parseJsonObject(payload)
+  if (claims === undefined) throw invalid('request object payload is not a JSON object')
+  return claims
 }
 
 /** CIBA §7.1.1 registered claims: aud, iss, exp, iat, nbf, jti, all required. */
