@@ -16,6 +16,8 @@ const BATCH = 64
 export interface DriveStats {
   readonly ops: number
   readonly opsPerSec: number
+  /** CPU time (all threads, so GC helpers too) per operation, µs: steadier than wall time on a shared machine. */
+  readonly cpuMicrosPerOp: number
   /** Slowest single handler call, ms (an O(n) pause on the request path would show here). */
   readonly maxOpMs: number
   /** Longest event-loop delay seen while driving, ms. */
@@ -46,6 +48,7 @@ export async function drive(n: number, op: (i: number) => Promise<boolean>): Pro
   let maxOpMs = 0
   let wrong = 0
   const started = performance.now()
+  const cpu = process.cpuUsage()
   for (let i = 0; i < n; ) {
     const end = Math.min(n, i + BATCH)
     for (; i < end; i += 1) {
@@ -57,8 +60,9 @@ export async function drive(n: number, op: (i: number) => Promise<boolean>): Pro
     await yieldLoop()
   }
   const elapsed = (performance.now() - started) / 1000
+  const { user, system } = process.cpuUsage(cpu)
   delay.disable()
-  return { ops: n, opsPerSec: n / elapsed, maxOpMs, maxLoopDelayMs: delay.max / 1e6, wrong }
+  return { ops: n, opsPerSec: n / elapsed, cpuMicrosPerOp: (user + system) / n, maxOpMs, maxLoopDelayMs: delay.max / 1e6, wrong }
 }
 
 /** Heap in use after full collections (run with --expose-gc). */

@@ -91,7 +91,9 @@ async function authThroughput(): Promise<DriveStats[]> {
 
 function summary(runs: readonly DriveStats[]): string {
   const wrong = runs.reduce((a, r) => a + r.wrong, 0)
-  return `${Math.round(median(runs.map((r) => r.opsPerSec))).toLocaleString('en-US')} ops/s (median of ${runs.length}; slowest call ${Math.max(...runs.map((r) => r.maxOpMs)).toFixed(1)} ms${wrong > 0 ? `; ${wrong} WRONG answers` : ''})`
+  const ops = Math.round(median(runs.map((r) => r.opsPerSec))).toLocaleString('en-US')
+  const cpu = median(runs.map((r) => r.cpuMicrosPerOp)).toFixed(1)
+  return `${ops} ops/s, ${cpu} µs CPU per op (medians of ${runs.length}; slowest call ${Math.max(...runs.map((r) => r.maxOpMs)).toFixed(1)} ms${wrong > 0 ? `; ${wrong} WRONG answers` : ''})`
 }
 
 // ---- warm-up and baseline -------------------------------------------------------------------
@@ -122,9 +124,12 @@ pollLarge = await pollThroughput()
 log(`poll, ${largest.toLocaleString('en-US')} pending: ${summary(pollLarge)}`)
 authLarge = await authThroughput()
 log(`backchannel authentication, ~${largest.toLocaleString('en-US')} pending: ${summary(authLarge)}`)
-const pollRatio = median(pollLarge.map((r) => r.opsPerSec)) / median(pollSmall.map((r) => r.opsPerSec))
-const authRatio = median(authLarge.map((r) => r.opsPerSec)) / median(authSmall.map((r) => r.opsPerSec))
-log(`throughput at ${largest.toLocaleString('en-US')} vs ${SMALL.toLocaleString('en-US')} pending: poll ${pollRatio.toFixed(2)}×, backchannel authentication ${authRatio.toFixed(2)}×`)
+const wallRatio = (a: DriveStats[], b: DriveStats[]): string => (median(a.map((r) => r.opsPerSec)) / median(b.map((r) => r.opsPerSec))).toFixed(2)
+const cpuRatio = (a: DriveStats[], b: DriveStats[]): string => (median(b.map((r) => r.cpuMicrosPerOp)) / median(a.map((r) => r.cpuMicrosPerOp))).toFixed(2)
+log(
+  `throughput at ${largest.toLocaleString('en-US')} vs ${SMALL.toLocaleString('en-US')} pending (wall clock; from CPU time per op): ` +
+    `poll ${wallRatio(pollLarge, pollSmall)}× (${cpuRatio(pollLarge, pollSmall)}×), backchannel authentication ${wallRatio(authLarge, authSmall)}× (${cpuRatio(authLarge, authSmall)}×)`,
+)
 
 // ---- expiry: traffic sweeps, heap returns to baseline -------------------------------------------
 const peak = settledHeap()
@@ -145,8 +150,9 @@ while (storage.size.authRequests > 0 && sweepOps < 4 * stored) {
   sweepOps += 10_000
 }
 const afterExpiry = settledHeap()
+const left = storage.size
 log(`after expiry: ${stored.toLocaleString('en-US')} stored requests swept by ${sweepOps.toLocaleString('en-US')} polls of expired ids (${storage.size.authRequests} left); slowest call ${Math.max(...sweepRuns.map((r) => r.maxOpMs)).toFixed(1)} ms, longest event-loop delay ${Math.max(...sweepRuns.map((r) => r.maxLoopDelayMs)).toFixed(1)} ms, ${summary(sweepRuns)}`)
-log(`heap: baseline ${mib(baseline)}, peak ${mib(peak)}, after expiry and sweep ${mib(afterExpiry)} (${((afterExpiry / baseline) * 100).toFixed(0)}% of baseline)`)
+log(`heap: baseline ${mib(baseline)}, peak ${mib(peak)}, after expiry and sweep ${mib(afterExpiry)} (${((afterExpiry / baseline) * 100).toFixed(0)}% of baseline; storage then holds ${JSON.stringify(left)})`)
 log(`node ${process.version}; sizes ${SIZES.join(', ')}; ${REPEATS} repeats of ${POLLS} polls / ${AUTHS} authentications`)
 
 if (!args['no-write']) {
