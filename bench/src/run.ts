@@ -12,11 +12,14 @@
  *   --scenarios=a,b       subset of scenarios
  *   --profile=TARGET[:SCENARIO]  CPU-profile that target during its measured cells (of that
  *                         scenario) into bench/results/profiles/ (see src/profile-summary.ts)
+ *   --source              run the ciba-kit packages from TypeScript sources (default: build
+ *                         them with `tsc -b` and run their dist/, as an integrator would)
  *   --no-write            do not write bench/results/latest.{md,json}
  */
 import { fork } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { cpus, loadavg } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     profile: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
   },
 })
 
@@ -56,13 +60,20 @@ if (args.targets !== undefined) {
   defs = defs.filter((d) => d.storage !== 'redis') // --quick: in-memory only, unless asked
 }
 
+if (!args.source) {
+  // The targets run the packages' dist/: bring it up to date (incremental, quick when unchanged).
+  const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+  const tsc = createRequire(`${repoRoot}package.json`).resolve('typescript/bin/tsc')
+  console.log('building packages (tsc -b) ...')
+  execFileSync(process.execPath, [tsc, '-b'], { cwd: repoRoot, stdio: 'inherit' })
+}
 const keys = await generateKeys()
 const loadAvgBefore = loadavg().map((n) => n.toFixed(2)).join(' ')
 
 // ---- processes ------------------------------------------------------------------------------
 const running: RunningTarget[] = []
 for (const def of defs) {
-  running.push(await startTarget(def, keys))
+  running.push(await startTarget(def, keys, args.source))
 }
 const loadgen = fork(fileURLToPath(new URL('./loadgen/main.ts', import.meta.url)), [], {
   execArgv: CHILD_EXEC_ARGV,
@@ -90,11 +101,6 @@ async function measure(cell: CellSpec): Promise<CellResult> {
   const reply = await ask({ type: 'run', id: nextId++, cell })
   if (reply.type !== 'result') throw new Error('unexpected reply')
   return reply.result
-}
-
-async function control(t: RunningTarget, op: string, file: string): Promise<void> {
-  const res = await fetch(`${t.url}/__bench/${op}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `file=${encodeURIComponent(file)}` })
-  if (!res.ok) throw new Error(`${op} on ${t.def.name}: HTTP ${res.status}`)
 }
 
 // ---- rounds ---------------------------------------------------------------------------------
@@ -143,16 +149,14 @@ for (let round = -1; round < rounds; round += 1) {
     const shift = cells.length === 0 ? 0 : (round + 1) % cells.length
     for (const { target: t, scenario } of [...cells.slice(shift), ...cells.slice(0, shift)]) {
       const maxRequests = scenario === 'poll' ? (pollPool.get(t.def.name) ?? DEFAULT_POOL) : 5_000_000
-      const cell: CellSpec = { target: t.def.name, kind: t.def.kind, scenario, group, url: t.url, durationSec: cellSec, connections, maxRequests }
       const [profTarget, profScenario] = (args.profile ?? '').split(':')
       const profiled = !warmup && profTarget === t.def.name && (profScenario === undefined || profScenario === scenario)
-      const profFile = `${resultsDir}profiles/${t.def.name}.${scenario}.r${round + 1}.cpuprofile`
-      if (profiled) {
-        mkdirSync(`${resultsDir}profiles`, { recursive: true })
-        await control(t, 'profile-start', profFile)
+      if (profiled) mkdirSync(`${resultsDir}profiles`, { recursive: true })
+      const cell: CellSpec = {
+        target: t.def.name, kind: t.def.kind, scenario, group, url: t.url, durationSec: cellSec, connections, maxRequests,
+        ...(profiled ? { profileFile: `${resultsDir}profiles/${t.def.name}.${scenario}.r${round + 1}.cpuprofile` } : {}),
       }
       const r = await measure(cell)
-      if (profiled) await control(t, 'profile-stop', profFile)
       if (scenario === 'poll' && warmup) {
         pollPool.set(t.def.name, Math.min(300_000, Math.max(DEFAULT_POOL, Math.ceil(r.rate * duration * 1.6))))
       }
@@ -194,7 +198,7 @@ const data: RunData = {
     node: process.version,
     cpu: `${cpus()[0]?.model ?? '?'} × ${cpus().length}`,
     'load average before / after': `${loadAvgBefore} / ${loadavg().map((n) => n.toFixed(2)).join(' ')}`,
-    settings: `${rounds} rounds + warm-up, ${duration} s per cell, ${connections} connections, pipelining 1${args.quick ? ' (--quick)' : ''}`,
+    settings: `${rounds} rounds + warm-up, ${duration} s per cell, ${connections} connections, pipelining 1${args.quick ? ' (--quick)' : ''}; ciba-kit from ${args.source ? 'TypeScript sources (tsx)' : 'built dist/'}`,
     'poll pool (distinct pending ids per poll cell)': [...pollPool].map(([k, v]) => `${k} ${v}`).join(', '),
     'target memory at end': memory.join('; '),
     'wall time': `${((Date.now() - started) / 1000).toFixed(0)} s`,

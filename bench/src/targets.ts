@@ -29,8 +29,17 @@ export const TARGETS: readonly TargetDef[] = [
   { name: 'oidc-provider', kind: 'peer', entry: 'oidc-provider.ts', scenarios: CIBA_SCENARIOS },
 ]
 
-/** Node flags for every child: workspace packages resolve to their TypeScript sources. */
+/** Node flags for the load generator: workspace packages resolve to their TypeScript sources. */
 export const CHILD_EXEC_ARGV = ['--conditions=@ciba-kit/source', '--import', 'tsx']
+
+/**
+ * Node flags for a target. By default the ciba-kit packages are their built `dist/` (what an
+ * integrator runs; run.ts builds them first); `source` runs their TypeScript through tsx, which
+ * adds its own helpers (e.g. `__name` wrappers) to the profile.
+ */
+export function targetExecArgv(source: boolean): string[] {
+  return source ? CHILD_EXEC_ARGV : ['--import', 'tsx']
+}
 
 export interface RunningTarget {
   readonly def: TargetDef
@@ -39,10 +48,10 @@ export interface RunningTarget {
 }
 
 /** Start one target; resolves once it listens. */
-export function startTarget(def: TargetDef, keys: readonly BenchJwk[]): Promise<RunningTarget> {
+export function startTarget(def: TargetDef, keys: readonly BenchJwk[], source = false): Promise<RunningTarget> {
   const file = fileURLToPath(new URL(`./targets/${def.entry}`, import.meta.url))
   const child = fork(file, [], {
-    execArgv: CHILD_EXEC_ARGV,
+    execArgv: targetExecArgv(source),
     env: {
       ...process.env,
       [KEYS_ENV]: JSON.stringify(keys),

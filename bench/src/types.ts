@@ -24,6 +24,8 @@ export interface CellSpec {
   readonly connections: number
   /** Upper bound on requests (for `poll`: the size of the distinct-id pool used). */
   readonly maxRequests: number
+  /** When set, the target CPU-profiles exactly the load window into this file. */
+  readonly profileFile?: string
 }
 
 /** What one cell measured and whether its responses were right. */

@@ -42,6 +42,15 @@ async function seed(cell: CellSpec, key: string, size: number, spaced: boolean):
   return pool.ids.slice(0, size)
 }
 
+async function control(url: string, op: string, file: string): Promise<void> {
+  const res = await fetch(`${url}${CONTROL_PREFIX}${op}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `file=${encodeURIComponent(file)}`,
+  })
+  if (!res.ok) throw new Error(`${op}: HTTP ${res.status}`)
+}
+
 /** CPU µs (user + system) the target process has used so far. */
 async function cpuOf(url: string): Promise<number> {
   const res = await fetch(`${url}${CONTROL_PREFIX}cpu`, { method: 'POST' })
@@ -90,6 +99,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
   if (cell.scenario === 'slow-down') pool = await seed(cell, `${cell.target}:slow`, cell.connections, false)
   const plan = planFor(cell, tally, pool)
   const { hostname, port } = new URL(cell.url)
+  if (cell.profileFile !== undefined) await control(cell.url, 'profile-start', cell.profileFile)
   const cpuBefore = await cpuOf(cell.url)
   const outcome = await runLoad(
     {
@@ -103,6 +113,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
   )
   const started = outcome.startedAt
   const cpuSpent = (await cpuOf(cell.url)) - cpuBefore
+  if (cell.profileFile !== undefined) await control(cell.url, 'profile-stop', cell.profileFile)
   const used = pools.get(`${cell.target}:${cell.scenario === 'poll' ? 'poll' : 'slow'}`)
   if (used !== undefined) used.touchedAt = outcome.endedAt
   if (outcome.errors.length > 0) tally.problem(`connection errors: ${outcome.errors.join('; ')}`)

@@ -9,6 +9,9 @@ import { RedisStorage, connectRedisStorage } from '@ciba-kit/storage-redis'
 import { BC_AUTH_BODY, CIBA_GRANT, CLIENTS, ISSUER, POLL_INTERVAL, STORAGE_ENV, USER, basicAuth, keysFromEnv, redisUrl } from '../config.js'
 import type { Control } from './serve.js'
 
+/** Lifetime (s) of the pending requests seeded for the poll scenarios. */
+const SEED_EXPIRY = 3600
+
 /** Commands sent to Redis so far (each is one round trip: the storage pipelines nothing on the request path). */
 let redisCommands = 0
 const keyPrefix = `ciba-bench:${randomBytes(6).toString('hex')}:`
@@ -69,7 +72,8 @@ export async function benchProvider(): Promise<{ provider: CibaProvider; control
       const client = Object.values(CLIENTS).find((c) => c.id === clientId)
       if (client === undefined) throw new Error('unknown client')
       const headers = { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded' }
-      const body = Buffer.from(BC_AUTH_BODY)
+      // Long-lived, so that a pool seeded at the start of a run is still pending at its end.
+      const body = Buffer.from(`${BC_AUTH_BODY}&requested_expiry=${SEED_EXPIRY}`)
       const ids: string[] = []
       for (let i = 0; i < n; i += 1) {
         const res = await provider.handlers.backchannelAuthentication({ method: 'POST', path: '/backchannel-authentication', headers, body })

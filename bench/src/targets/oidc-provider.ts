@@ -46,7 +46,8 @@ const provider = new Provider(ISSUER, {
     IdToken: 3600,
     RefreshToken: 86_400,
     Grant: 86_400,
-    BackchannelAuthenticationRequest: 600,
+    // Long enough that the pool seeded at the start of a run is still pending at its end.
+    BackchannelAuthenticationRequest: 3600,
   },
   // The same paths as the ciba-kit targets.
   routes: { backchannel_authentication: '/backchannel-authentication', jwks: '/jwks', token: '/token', userinfo: '/userinfo' },
