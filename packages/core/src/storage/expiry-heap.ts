@@ -3,8 +3,10 @@
  * are O(log n), so sweeping expired records never needs a pass over every record.
  */
 export class ExpiryHeap {
-  readonly #times: number[] = []
-  readonly #keys: string[] = []
+  #times: number[] = []
+  #keys: string[] = []
+  /** Largest size since the last compaction: arrays keep their peak capacity when popped. */
+  #peak = 0
 
   get size(): number {
     return this.#times.length
@@ -16,6 +18,7 @@ export class ExpiryHeap {
     let i = times.length
     times.push(time)
     keys.push(key)
+    if (times.length > this.#peak) this.#peak = times.length
     while (i > 0) {
       const parent = (i - 1) >> 1
       if (times[parent]! <= time) break
@@ -54,6 +57,12 @@ export class ExpiryHeap {
       }
       times[i] = lastTime
       keys[i] = lastKey
+    }
+    // Give memory back once the schedule has shrunk to a quarter of its peak (amortised O(1)).
+    if (this.#peak > 4096 && n * 4 < this.#peak) {
+      this.#times = times.slice()
+      this.#keys = keys.slice()
+      this.#peak = n
     }
     return top
   }

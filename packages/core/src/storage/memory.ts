@@ -1,4 +1,5 @@
 import { ExpiryHeap } from './expiry-heap.js'
+import { ShardedMap } from './sharded-map.js'
 import type {
   AuthRequestPatch,
   AuthRequestRecord,
@@ -53,8 +54,10 @@ function copy<T>(value: T): T {
 export class MemoryStorage implements CibaStorage {
   readonly #clock: () => number
   readonly #sweepBatch: number
-  readonly #authRequests = new Map<string, Timed<AuthRequestRecord>>()
-  readonly #tokens = new Map<string, Timed<TokenRecord>>()
+  // The two collections that reach millions of entries: sharded, so that no insert pays for
+  // rehashing all of them at once.
+  readonly #authRequests = new ShardedMap<Timed<AuthRequestRecord>>()
+  readonly #tokens = new ShardedMap<Timed<TokenRecord>>()
   readonly #tokensByGrant = new Map<string, Set<string>>()
   readonly #revokedGrants = new Map<string, number>()
   readonly #once = new Map<string, number>()
