@@ -23,7 +23,7 @@ const { values, positionals } = parseArgs({ options: { top: { type: 'string', de
 /** Where a frame's code lives, coarsely: a workspace package, a dependency, or Node itself. */
 function area(url: string, name: string): string {
   if (url === '') return name.startsWith('(') ? name : '(native/builtin)'
-  const pkg = /packages\/([^/]+)\/src\/(.+)$/.exec(url)
+  const pkg = /packages\/([^/]+)\/(?:src|dist)\/(.+)$/.exec(url)
   if (pkg !== null) return `@ciba-kit/${pkg[1]}/${pkg[2]}`
   const dep = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (dep !== null) return dep[1] ?? url
