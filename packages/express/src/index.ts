@@ -31,7 +31,9 @@ export function cibaExpress(provider: CibaProvider, options: CibaExpressOptions 
         return next()
       }
       const { status, headers, body } = result.response
-      res.status(status).set(headers)
+      // Node's own setHeader: the core's headers are final, Express's res.set() would redo a MIME lookup per header.
+      res.statusCode = status
+      for (const name in headers) res.setHeader(name, headers[name]!)
       res.end(req.method === 'HEAD' ? undefined : body)
     }, next)
   }

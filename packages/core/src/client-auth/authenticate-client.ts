@@ -2,7 +2,7 @@ import type { ClientRegistry, Client } from '../clients/registry.js'
 import { OAuthError } from '../errors/oauth-error.js'
 import { headerValue, type NeutralRequest } from '../http/types.js'
 import type { FormParams } from '../request/form.js'
-import { secretsEqual } from '../tokens/hashes.js'
+import { secretMatchesDigest } from '../tokens/hashes.js'
 import { parseBasicCredentials } from './client-secret-basic.js'
 
 /** The JWT client assertion type (RFC 7523 §2.2). */
@@ -84,7 +84,7 @@ export async function authenticateClient(req: NeutralRequest, form: FormParams, 
  * `verifySecret` otherwise (the host's hash comparison). Only a literal `true` authenticates.
  */
 async function secretMatches(client: Client, presented: string): Promise<boolean> {
-  if (client.secret !== undefined) return secretsEqual(presented, client.secret)
+  if (client.secretDigest !== undefined) return secretMatchesDigest(presented, client.secretDigest)
   if (client.verifySecret !== undefined) return (await client.verifySecret(presented)) === true
   return false
 }

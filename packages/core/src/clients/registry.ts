@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { CIBA_GRANT_TYPE, type ClientLookup, type SecretVerifier } from '../config.js'
 import type { CibaStorage, ClientRecord, DeliveryMode } from '../storage/types.js'
 import { clientMetadataSchema, type ClientMetadata, type TokenEndpointAuthMethod } from './metadata.js'
+import { secretDigest } from '../tokens/hashes.js'
 
 /** A client as the endpoints use it: metadata with defaults applied, plus derived lookups. */
 export interface Client {
@@ -13,8 +14,10 @@ export interface Client {
   readonly idTokenAlg: string
   /** Scopes the client may request; `undefined` = every supported scope. */
   readonly allowedScopes: ReadonlySet<string> | undefined
-  /** The shared secret, for `client_secret_*` methods. */
+  /** The shared secret, for `client_secret_*` methods (`client_secret_jwt` needs the value). */
   readonly secret: string | undefined
+  /** SHA-256 of `secret`, computed once, for the constant-time comparison at every request. */
+  readonly secretDigest: Buffer | undefined
   /** A host client's verifier, used instead of `secret` (see `HostClient.verifySecret`). */
   readonly verifySecret?: SecretVerifier | undefined
   readonly source: 'static' | 'registered' | 'host'
@@ -132,6 +135,7 @@ export function normalizeClient(
     idTokenAlg,
     allowedScopes: input.scope === undefined ? undefined : new Set(input.scope.split(' ').filter(Boolean)),
     secret: input.client_secret,
+    secretDigest: input.client_secret === undefined ? undefined : secretDigest(input.client_secret),
     ...(verifySecret === undefined ? {} : { verifySecret }),
     source,
   })

@@ -29,6 +29,16 @@ export function tokenId(value: string): string {
  * Constant-time string equality for secrets. Both sides are hashed first so that neither the
  * content nor the length of the secret leaks through timing.
  */
+/** SHA-256 of a secret, for {@link secretMatchesDigest}. */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest()
+}
+
+/** Constant-time check of a presented secret against the digest of the expected one. */
+export function secretMatchesDigest(presented: string, digest: Buffer): boolean {
+  return timingSafeEqual(secretDigest(presented), digest)
+}
+
 export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest())
 }

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose'
+import { CompactSign } from 'jose'
 import { OAuthError } from '../errors/oauth-error.js'
 import type { KeySet } from '../keys/signing-keys.js'
 import { leftHalfHash } from './hashes.js'
@@ -22,6 +22,8 @@ export interface IdTokenInput {
   readonly extraClaims?: Readonly<Record<string, unknown>> | undefined
 }
 
+const encoder = new TextEncoder()
+
 /** Registered claims the extra claims may not override. */
 const PROTECTED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'acr', 'amr', 'at_hash', 'azp', 'nonce'])
 
@@ -39,12 +41,10 @@ export async function signIdToken(input: IdTokenInput, keys: KeySet): Promise<st
   if (input.accessToken !== undefined) claims.at_hash = leftHalfHash(input.accessToken, input.alg)
   if (input.authReqId !== undefined) claims['urn:openid:params:jwt:claim:auth_req_id'] = input.authReqId
   if (input.refreshToken !== undefined) claims['urn:openid:params:jwt:claim:rt_hash'] = leftHalfHash(input.refreshToken, input.alg)
-  return new SignJWT(claims)
+  // Registered claims first (RFC 7519 §4.1); the claims are built and typed here, so jose's
+  // lower-level CompactSign does the JWS (RFC 7515 §7.1) without the JWT builder's re-validation.
+  const payload = { iss: input.issuer, sub: input.sub, aud: input.clientId, exp: input.now + input.ttl, iat: input.now, ...claims }
+  return new CompactSign(encoder.encode(JSON.stringify(payload)))
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-    .setIssuer(input.issuer)
-    .setSubject(input.sub)
-    .setAudience(input.clientId)
-    .setIssuedAt(input.now)
-    .setExpirationTime(input.now + input.ttl)
     .sign(key.key)
 }
