@@ -4,7 +4,11 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose'
 import { connectTestRedis, deleteKeys, REDIS_URL, redisSkipReason, uniquePrefix } from './helpers/redis.js'
 
 const skip = await redisSkipReason('examples on Redis')
@@ -42,10 +46,11 @@ async function form(url: string, params: Record<string, string>): Promise<{ stat
 
 describe('example OPs with REDIS_URL', { skip }, () => {
   const prefix = uniquePrefix('examples')
+  const keysFile = join(tmpdir(), `${prefix.replace(/\W/g, '-')}keys.json`)
   let express: { child: ChildProcess; url: string }
   let koa: { child: ChildProcess; url: string }
   before(async () => {
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, ISSUER: 'http://localhost:3000', POLL_INTERVAL: '1' }
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, ISSUER: 'http://localhost:3000', POLL_INTERVAL: '1', SIGNING_KEYS_FILE: keysFile }
     ;[express, koa] = await Promise.all([startMain('express', env), startMain('koa', env)])
   })
   after(async () => {
@@ -57,6 +62,7 @@ describe('example OPs with REDIS_URL', { skip }, () => {
     const redis = await connectTestRedis()
     await deleteKeys(redis, prefix)
     await redis.quit()
+    await rm(keysFile, { force: true })
   })
 
   it('a request started and approved on the Express example is redeemed once, on the Koa example', async () => {
@@ -76,5 +82,11 @@ describe('example OPs with REDIS_URL', { skip }, () => {
     assert.equal(typeof issued.body['access_token'], 'string')
     const again = await form(`${express.url}/token`, { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: id })
     assert.equal(again.body['error'], 'invalid_grant')
+
+    // SIGNING_KEYS_FILE: both processes publish one JWKS, so Koa's ID token verifies with Express's keys.
+    const [jwksExpress, jwksKoa] = await Promise.all([express, koa].map(async (p) => (await (await fetch(`${p.url}/jwks`)).json()) as { keys: JWK[] }))
+    assert.deepEqual(jwksKoa, jwksExpress)
+    const { payload } = await jwtVerify(issued.body['id_token'] as string, createLocalJWKSet(jwksExpress!), { audience: 'demo-client' })
+    assert.equal(payload.sub, 'alice')
   })
 })

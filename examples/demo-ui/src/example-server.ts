@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { CibaProvider, ClientMetadata, UserResolver } from '@ciba-kit/core'
+import { readFile, writeFile } from 'node:fs/promises'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import { createDemoClient, type DemoClient } from './client.js'
 import { DEMO_CLIENTS, createDemoUsers, demoClientMetadata, type DemoDeliveryMode } from './demo-config.js'
@@ -25,13 +26,57 @@ export interface ExampleOptions {
   readonly deliveryModes?: readonly DemoDeliveryMode[]
   /** Do not print the URLs (tests). */
   readonly quiet?: boolean
+  /**
+   * A JSON file of private JWKs shared by several OP processes (e.g. with `REDIS_URL`): created with
+   * fresh keys by the first process (exclusive create, mode 0600), read by the others, so they publish
+   * one JWKS and can open each other's sealed outbox. Default: fresh keys in memory per process.
+   * A production OP loads its keys from its key store instead.
+   */
+  readonly signingKeysFile?: string
 }
 
 /** Reads `PORT` (default 3000), `ISSUER` (default `http://localhost:$PORT`) and `POLL_INTERVAL` (default 5). */
 export function readExampleEnv(env: Readonly<Record<string, string | undefined>> = process.env): ExampleOptions {
   const port = integer(env.PORT, 'PORT', 3000, 0)
   const pollInterval = integer(env.POLL_INTERVAL, 'POLL_INTERVAL', 5, 1)
-  return { port, pollInterval, ...(env.ISSUER === undefined || env.ISSUER === '' ? {} : { issuer: env.ISSUER }) }
+  return {
+    port,
+    pollInterval,
+    ...(env.ISSUER === undefined || env.ISSUER === '' ? {} : { issuer: env.ISSUER }),
+    ...(env.SIGNING_KEYS_FILE === undefined || env.SIGNING_KEYS_FILE === '' ? {} : { signingKeysFile: env.SIGNING_KEYS_FILE }),
+  }
+}
+
+async function generateSigningKeys(): Promise<JWK[]> {
+  const [rsa, ec] = await Promise.all([
+    generateKeyPair('RS256', { extractable: true, modulusLength: 2048 }),
+    generateKeyPair('ES256', { extractable: true }),
+  ])
+  return [
+    { ...(await exportJWK(rsa.privateKey)), alg: 'RS256', use: 'sig' },
+    { ...(await exportJWK(ec.privateKey)), alg: 'ES256', use: 'sig' },
+  ]
+}
+
+/** Fresh keys, or the keys in `file` (created by whichever process gets there first). */
+async function loadSigningKeys(file: string | undefined): Promise<JWK[]> {
+  if (file === undefined) return generateSigningKeys()
+  const fresh = await generateSigningKeys()
+  try {
+    await writeFile(file, JSON.stringify({ keys: fresh }), { flag: 'wx', mode: 0o600 })
+    return fresh
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
+  // Another process created it; it may still be writing: retry briefly on a partial file.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (JSON.parse(await readFile(file, 'utf8')) as { keys: JWK[] }).keys
+    } catch (err) {
+      if (attempt >= 20) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
 }
 
 function integer(value: string | undefined, name: string, fallback: number, min: number): number {
@@ -115,14 +160,7 @@ export async function startExampleServer(
   const url = `http://${options.host ?? 'localhost'}:${port}`
   const loopbackHttp = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(issuer)
 
-  const [rsa, ec] = await Promise.all([
-    generateKeyPair('RS256', { extractable: true, modulusLength: 2048 }),
-    generateKeyPair('ES256', { extractable: true }),
-  ])
-  const signingKeys = [
-    { ...(await exportJWK(rsa.privateKey)), alg: 'RS256', use: 'sig' },
-    { ...(await exportJWK(ec.privateKey)), alg: 'ES256', use: 'sig' },
-  ]
+  const signingKeys = await loadSigningKeys(options.signingKeysFile)
   const deliveryModes: readonly DemoDeliveryMode[] = options.deliveryModes ?? DEFAULT_DELIVERY_MODES
   const device = createDemoDevice()
   const client: DemoClient = createDemoClient({
