@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv'
 import { compactVerify, createLocalJWKSet, errors, type CryptoKey, type JWK } from 'jose'
 import type { Client } from './registry.js'
+import { readStreamLimited } from '../http/read-stream.js'
 
 /** Why the client's keys could not verify a JWS. Callers map it to their endpoint's error code. */
 export type ClientKeyFailure =
@@ -214,20 +215,9 @@ async function readLimited(response: Response, limit: number): Promise<string> {
     throw new ClientKeyError('unavailable', 'the client\'s JWK Set is too large')
   }
   if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => {})
-      throw new ClientKeyError('unavailable', 'the client\'s JWK Set is too large')
-    }
-    chunks.push(value)
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks))
+  const bytes = await readStreamLimited(response.body, limit, 'cancel')
+  if (bytes === undefined) throw new ClientKeyError('unavailable', 'the client\'s JWK Set is too large')
+  return new TextDecoder().decode(bytes)
 }
 
 function classify(error: unknown): ClientKeyError {

@@ -3,6 +3,7 @@ import type { CibaProvider } from '../provider.js'
 import { stripPrefix } from './node.js'
 import { selectEndpoints, type EndpointKey } from './select-endpoints.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from './types.js'
+import { readStreamLimited } from './read-stream.js'
 
 /** Options for {@link createFetchHandler}. */
 export interface FetchHandlerOptions {
@@ -92,27 +93,9 @@ export async function readFetchBody(request: Request, limit: number): Promise<Ui
   // connection in some runtimes before the 413 is written; `Connection: close` lets the server drop it.
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit)
   if (request.body === null) return undefined
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      reader.releaseLock()
-      throw tooLarge(limit)
-    }
-    chunks.push(value)
-  }
-  if (chunks.length === 1) return chunks[0]
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
+  const bytes = await readStreamLimited(request.body, limit, 'release')
+  if (bytes === undefined) throw tooLarge(limit)
+  return bytes
 }
 
 function tooLarge(limit: number): OAuthError {
