@@ -243,6 +243,10 @@ for (const framework of ['express', 'koa', 'fetch'] as Framework[]) {
       const repeated = await postForm(url, 'scope=openid&login_hint=alice&login_hint=bob', { authorization: POLL })
       assert.equal(repeated.body.error, 'invalid_request')
       assert.match(repeated.body.error_description as string, /login_hint is repeated/)
+      // An unknown parameter's name is not echoed back unless it is a plain name.
+      const odd = await bc({ scope: 'openid', login_hint: 'alice', ['<b>x</b>']: 'v'.repeat(9000) })
+      assert.equal(odd.body.error, 'invalid_request')
+      assert.equal(odd.body.error_description, 'parameter is too long')
       const noGrant = await token({ auth_req_id: 'x' })
       assert.equal(noGrant.body.error, 'invalid_request')
       const unknownClient = await bc({ scope: 'openid', login_hint: 'alice' }, basic('ghost', 'x'))

@@ -189,7 +189,8 @@ export class ClientRegistry {
     if (found === undefined || found === null) return undefined
     const { verifySecret, ...metadata } = found
     const fault = (message: string, cause?: unknown): Error =>
-      new Error(`clientLookup.find("${clientId}"): ${message}`, cause === undefined ? undefined : { cause })
+      // JSON.stringify escapes control characters: the id comes from the client and ends up in logs.
+      new Error(`clientLookup.find(${JSON.stringify(clientId)}): ${message}`, cause === undefined ? undefined : { cause })
     if (metadata.client_id !== clientId) throw fault('returned a different client_id')
     if (verifySecret !== undefined) {
       if (typeof verifySecret !== 'function') throw fault('verifySecret must be a function')

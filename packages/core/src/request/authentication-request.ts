@@ -56,7 +56,9 @@ export function createAuthenticationRequestValidator(settings: Settings) {
   return function validateAuthenticationRequest(params: Readonly<Record<string, string>>, client: Client): AuthenticationRequest {
     if (!validate(params)) {
       const error = validate.errors?.[0]
-      const name = error?.instancePath.slice(1) || 'parameter'
+      // The failing member may be an unknown parameter named by the client: echo only plain names.
+      const path = error?.instancePath.slice(1) ?? ''
+      const name = /^[\w.:-]{1,64}$/.test(path) ? path : 'parameter'
       const reason = error?.keyword === 'maxLength' ? 'is too long' : error?.keyword === 'pattern' ? 'has invalid syntax' : 'is invalid'
       throw new OAuthError('invalid_request', { description: `${name} ${reason}` })
     }
