@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { CibaProvider, ClientMetadata, UserResolver } from '@ciba-kit/core'
+import type { CibaProvider, CibaStorage, ClientMetadata, UserResolver } from '@ciba-kit/core'
+import { connectRedisStorage } from '@ciba-kit/storage-redis'
 import { readFile, writeFile } from 'node:fs/promises'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import { createDemoClient, type DemoClient } from './client.js'
@@ -227,7 +228,12 @@ export async function startExampleServer(
 }
 
 /** Runs an example from the command line: start, and stop cleanly on Ctrl-C. */
-export function runFromCommandLine(start: (options: ExampleOptions) => Promise<RunningExample>): void {
+/**
+ * The examples' `main`: reads the environment ({@link readExampleEnv}), connects to Redis when
+ * `REDIS_URL` is set (key prefix `REDIS_KEY_PREFIX`, default `ciba-demo:`) so several OP processes
+ * share state, starts the OP and stops it on SIGINT/SIGTERM.
+ */
+export function runFromCommandLine(start: (options: ExampleOptions & { readonly storage?: CibaStorage }) => Promise<RunningExample>): void {
   let options: ExampleOptions
   try {
     options = readExampleEnv()
@@ -235,7 +241,14 @@ export function runFromCommandLine(start: (options: ExampleOptions) => Promise<R
     console.error(err instanceof Error ? err.message : String(err))
     process.exit(2)
   }
-  start(options).then(
+  const redisUrl = process.env.REDIS_URL
+  const storage = redisUrl === undefined || redisUrl === ''
+    ? Promise.resolve(undefined)
+    : connectRedisStorage(redisUrl, { keyPrefix: process.env.REDIS_KEY_PREFIX ?? 'ciba-demo:' }).catch((err: unknown) => {
+        console.error(`Redis at REDIS_URL is not reachable: ${err instanceof Error ? err.message : String(err)}`)
+        process.exit(1)
+      })
+  storage.then((store) => start(store === undefined ? options : { ...options, storage: store })).then(
     (running) => {
       const stop = () => {
         void running.close().then(() => process.exit(0))

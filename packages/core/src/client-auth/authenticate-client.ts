@@ -20,11 +20,6 @@ export interface ClientAuthContext {
   readonly audience: readonly string[]
 }
 
-/** The outcome of client authentication: the client and the parameters it did not consume. */
-export interface AuthenticatedClient {
-  readonly client: Client
-}
-
 function invalidClient(description: string): OAuthError {
   return new OAuthError('invalid_client', { description })
 }
