@@ -6,6 +6,7 @@ import type { Notifier } from './notifier/types.js'
 import { randomId } from './tokens/hashes.js'
 import { resolveRegistrationSettings, type RegistrationSettings } from './clients/registration-config.js'
 import { resolveDeliverySettings, type DeliverySettings } from './delivery/options.js'
+import { isLoopbackHttp } from './http/outbound-url.js'
 
 /** The configuration with every default applied; what the endpoints read. Frozen. */
 export interface Settings {
@@ -61,7 +62,6 @@ const DEFAULT_CLAIMS = [
   'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at', 'email', 'email_verified',
   'address', 'phone_number', 'phone_number_verified', 'auth_time', 'acr', 'amr',
 ]
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 function positiveInteger(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
@@ -79,7 +79,7 @@ function checkIssuer(issuer: unknown): string {
     throw new ConfigurationError(`issuer must be a URL, got "${issuer}"`)
   }
   if (url.search !== '' || url.hash !== '') throw new ConfigurationError('issuer must not have a query or fragment (OIDC Discovery §3)')
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+  if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
     throw new ConfigurationError('issuer must use https (http is allowed only on localhost/loopback)')
   }
   return issuer.endsWith('/') ? issuer.slice(0, -1) : issuer

@@ -2,6 +2,7 @@ import { Ajv } from 'ajv'
 import { compactVerify, createLocalJWKSet, errors, type CryptoKey, type JWK } from 'jose'
 import type { Client } from './registry.js'
 import { readStreamLimited } from '../http/read-stream.js'
+import { isAllowedOutboundUrl } from '../http/outbound-url.js'
 
 /** Why the client's keys could not verify a JWS. Callers map it to their endpoint's error code. */
 export type ClientKeyFailure =
@@ -49,7 +50,6 @@ interface CacheEntry {
   readonly fetchedAt: number
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 const MAX_CACHED = 1000
 const MAX_CANDIDATES = 8
 
@@ -195,15 +195,7 @@ export class ClientKeys {
   }
 
   #isAllowedUri(uri: string): boolean {
-    let url: URL
-    try {
-      url = new URL(uri)
-    } catch {
-      return false
-    }
-    if (url.username !== '' || url.password !== '' || url.hash !== '') return false
-    if (url.protocol === 'https:') return true
-    return this.#allowHttpLoopback && url.protocol === 'http:' && LOOPBACK.has(url.hostname)
+    return isAllowedOutboundUrl(uri, this.#allowHttpLoopback)
   }
 }
 

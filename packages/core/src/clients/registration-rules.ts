@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import type { ClientMetadata } from './metadata.js'
 import { ClientMetadataError, isAcceptableNotificationEndpoint, normalizeClient, type Client, type ClientPolicy } from './registry.js'
 import { KNOWN_MEMBERS, LOCALIZED_MEMBER, REFUSED_MEMBERS, registrationRequestSchema } from './registration-schema.js'
+import { isLoopbackHttp } from '../http/outbound-url.js'
 
 /** What registration checks a client against: the OP's policy, as advertised in its discovery document. */
 export interface RegistrationPolicy {
@@ -41,7 +42,6 @@ export interface CheckedRegistration {
 const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt'])
 const REDIRECT_GRANTS = ['authorization_code', 'implicit']
 const UNSAFE_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:'])
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 
 /**
@@ -158,7 +158,7 @@ function checkUris(metadata: Record<string, unknown>, policy: RegistrationPolicy
   for (const uri of redirects ?? []) {
     const url = parseUrl(uri)
     if (url === undefined || url.hash !== '' || UNSAFE_SCHEMES.has(url.protocol)) throw invalidRedirect('redirect_uris must hold absolute URIs without a fragment')
-    if (metadata['application_type'] === 'web' && url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    if (metadata['application_type'] === 'web' && url.protocol !== 'https:' && !isLoopbackHttp(url)) {
       throw invalidRedirect('redirect_uris of a web client must use https')
     }
   }

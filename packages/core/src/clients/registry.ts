@@ -3,6 +3,7 @@ import { CIBA_GRANT_TYPE, type ClientLookup, type SecretVerifier } from '../conf
 import type { CibaStorage, ClientRecord, DeliveryMode } from '../storage/types.js'
 import { clientMetadataSchema, type ClientMetadata, type TokenEndpointAuthMethod } from './metadata.js'
 import { secretDigest } from '../tokens/hashes.js'
+import { isAllowedOutboundUrl } from '../http/outbound-url.js'
 
 /** A client as the endpoints use it: metadata with defaults applied, plus derived lookups. */
 export interface Client {
@@ -40,19 +41,10 @@ export interface ClientPolicy {
 }
 
 const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt'])
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 /** Is `value` an acceptable notification endpoint? (CIBA §4: https; loopback http in development.) */
 export function isAcceptableNotificationEndpoint(value: string, allowHttpLoopback: boolean): boolean {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return false
-  }
-  if (url.hash !== '' || url.username !== '' || url.password !== '') return false
-  if (url.protocol === 'https:') return true
-  return allowHttpLoopback && url.protocol === 'http:' && LOOPBACK.has(url.hostname)
+  return isAllowedOutboundUrl(value, allowHttpLoopback)
 }
 
 /** Compiles the client metadata schema once (per provider, at start-up). */
