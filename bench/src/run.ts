@@ -162,7 +162,7 @@ for (let round = -1; round < rounds; round += 1) {
       }
       results.push(r)
       const flag = r.problems.length > 0 ? `  INVALID: ${r.problems.join('; ')}` : ''
-      const p = `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms  cpu ${Math.round(r.cpuMicros)} µs`
+      const p = `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms  cpu ${Math.round(r.cpuMicros)} µs (load generator ${Math.round(r.loadgenCpuMicros)} µs)`
       console.log(`  ${scenario.padEnd(10)} ${t.def.name.padEnd(18)} ${Math.round(r.rate).toString().padStart(7)} ${r.unit}  ${p}${flag}`)
       await sleep(pause)
     }

@@ -46,6 +46,12 @@ export interface CellResult {
    * Less sensitive than throughput to other work sharing the machine.
    */
   readonly cpuMicros: number
+  /**
+   * CPU time the load generator spent per correct unit, in µs: on a 2-core machine the load
+   * generator and the target share the CPU, so a target whose cost approaches the load
+   * generator's is partly limited by it.
+   */
+  readonly loadgenCpuMicros: number
   /** Response classes seen, e.g. `400 authorization_pending`. */
   readonly counts: Readonly<Record<string, number>>
   /** Empty when every response (and every sampled body / ID token) was right. */

@@ -101,6 +101,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
   const { hostname, port } = new URL(cell.url)
   if (cell.profileFile !== undefined) await control(cell.url, 'profile-start', cell.profileFile)
   const cpuBefore = await cpuOf(cell.url)
+  const ownBefore = process.cpuUsage()
   const outcome = await runLoad(
     {
       host: hostname,
@@ -112,6 +113,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
     plan.script,
   )
   const started = outcome.startedAt
+  const own = process.cpuUsage(ownBefore)
   const cpuSpent = (await cpuOf(cell.url)) - cpuBefore
   if (cell.profileFile !== undefined) await control(cell.url, 'profile-stop', cell.profileFile)
   const used = pools.get(`${cell.target}:${cell.scenario === 'poll' ? 'poll' : 'slow'}`)
@@ -137,6 +139,7 @@ async function runCell(cell: CellSpec): Promise<CellResult> {
     units: tally.successes,
     elapsedSec,
     cpuMicros: tally.successes > 0 ? cpuSpent / tally.successes : Number.NaN,
+    loadgenCpuMicros: tally.successes > 0 ? (own.user + own.system) / tally.successes : Number.NaN,
     counts: Object.fromEntries(tally.counts),
     problems: tally.problems,
     checked: tally.checked,

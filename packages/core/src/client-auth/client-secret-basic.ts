@@ -21,16 +21,15 @@ export function parseBasicCredentials(header: string): BasicCredentials | undefi
   const decoded = Buffer.from(encoded, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   if (colon === -1) throw new OAuthError('invalid_client', { description: 'malformed Basic credentials' })
+  return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) }
+}
+
+/** Strict form decoding: malformed escapes make the credentials malformed (never guessed at). */
+function formDecode(value: string): string {
+  if (value.indexOf('%') === -1) return value.indexOf('+') === -1 ? value : value.replace(/\+/g, ' ')
   try {
-    return {
-      clientId: formDecode(decoded.slice(0, colon)),
-      clientSecret: formDecode(decoded.slice(colon + 1)),
-    }
+    return decodeURIComponent(value.replace(/\+/g, ' '))
   } catch {
     throw new OAuthError('invalid_client', { description: 'malformed Basic credentials' })
   }
-}
-
-function formDecode(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '))
 }

@@ -56,14 +56,16 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
     const { params, requestObject } = await readParams(form, client)
     const request = validate(params, client)
     const ctx: RequestContext = { client: client.metadata, params: request.params, ...(requestObject === undefined ? {} : { requestObject }) }
-    const user = await resolveUser(request.hint, ctx, { users: settings.users, issuer: settings.issuer, keys: await deps.keys() })
+    const user = await resolveUser(request.hint, ctx, { users: settings.users, issuer: settings.issuer, keys: deps.keys })
     await applyPolicy(request, user, client, ctx, deps)
 
     const record = await persist(request, user, client, deps)
     await notify(record, client, deps)
     // CIBA §10.2/§12: ping and push clients hear of an expiry too; due at expiresAt, dropped if decided first.
-    const expiry = await expiryDelivery(record, client, deps)
-    if (expiry !== undefined) await storage.enqueueDelivery(expiry)
+    if (record.deliveryMode !== 'poll') {
+      const expiry = await expiryDelivery(record, client, deps)
+      if (expiry !== undefined) await storage.enqueueDelivery(expiry)
+    }
     events.emit('authentication_request.created', { authReqId: record.id, clientId: client.id, sub: user.sub })
 
     const body: Record<string, unknown> = { auth_req_id: record.id, expires_in: request.expiresIn }

@@ -36,7 +36,7 @@ export function parseForm(req: NeutralRequest): FormParams {
     } catch {
       throw new OAuthError('invalid_request', { description: 'request body is not valid UTF-8' })
     }
-    for (const [name, value] of new URLSearchParams(text)) addParam(out, name, value)
+    addPairs(out, text)
     return out
   }
   for (const [name, value] of Object.entries(body)) {
@@ -47,6 +47,37 @@ export function parseForm(req: NeutralRequest): FormParams {
     addParam(out, name, value)
   }
   return out
+}
+
+/**
+ * The WHATWG urlencoded parser (what `URLSearchParams` does: split on `&`, skip empty pieces, split
+ * at the first `=`, `+` is a space, percent-decode), without allocating an entry per pair; pieces
+ * with nothing to decode are used as they are.
+ */
+function addPairs(out: Record<string, string>, text: string): void {
+  let start = 0
+  while (start < text.length) {
+    let end = text.indexOf('&', start)
+    if (end === -1) end = text.length
+    if (end > start) {
+      const eq = text.indexOf('=', start)
+      if (eq === -1 || eq > end) addParam(out, decodeFormPiece(text.slice(start, end)), '')
+      else addParam(out, decodeFormPiece(text.slice(start, eq)), decodeFormPiece(text.slice(eq + 1, end)))
+    }
+    start = end + 1
+  }
+}
+
+/** `+` → space, then percent-decoding; a malformed sequence is decoded the lenient WHATWG way. */
+function decodeFormPiece(piece: string): string {
+  const plus = piece.indexOf('+') !== -1
+  if (piece.indexOf('%') === -1) return plus ? piece.replace(/\+/g, ' ') : piece
+  try {
+    return decodeURIComponent(plus ? piece.replace(/\+/g, ' ') : piece)
+  } catch {
+    // Invalid escapes or invalid UTF-8 after decoding: URLSearchParams keeps / replaces them.
+    return new URLSearchParams(`x=${piece}`).get('x') ?? ''
+  }
 }
 
 function addParam(out: Record<string, string>, name: string, value: string): void {

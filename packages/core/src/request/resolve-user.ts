@@ -8,7 +8,8 @@ import type { Hint } from './authentication-request.js'
 export interface ResolveUserDeps {
   readonly users: UserResolver
   readonly issuer: string
-  readonly keys: KeySet
+  /** The OP's keys, only needed (and awaited) for an `id_token_hint`. */
+  readonly keys: () => Promise<KeySet>
 }
 
 /**
@@ -44,10 +45,11 @@ async function subjectOfIdTokenHint(token: string, clientId: string, deps: Resol
   } catch {
     throw invalid('is not a JWS')
   }
-  if (typeof alg !== 'string' || !deps.keys.algorithms.includes(alg as never)) throw invalid('is not signed by this OP')
+  const keys = await deps.keys()
+  if (typeof alg !== 'string' || !keys.algorithms.includes(alg as never)) throw invalid('is not signed by this OP')
   let payload: Uint8Array
   try {
-    ;({ payload } = await compactVerify(token, createLocalJWKSet(deps.keys.publicJwks as { keys: never[] }), { algorithms: [alg] }))
+    ;({ payload } = await compactVerify(token, createLocalJWKSet(keys.publicJwks as { keys: never[] }), { algorithms: [alg] }))
   } catch {
     throw invalid('is not signed by this OP')
   }

@@ -1,4 +1,22 @@
+import * as nodeCrypto from 'node:crypto'
 import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto'
+
+type Digest = {
+  (algorithm: string, data: string, encoding: 'base64url'): string
+  (algorithm: string, data: string, encoding: 'buffer'): Buffer
+}
+
+/**
+ * A one-shot digest of a short string: `crypto.hash` (Node ≥ 20.12; 2-4× cheaper than a Hash
+ * object for inputs this small), or `createHash` on older Node 20 releases.
+ */
+const digest: Digest =
+  typeof nodeCrypto.hash === 'function'
+    ? (nodeCrypto.hash as Digest)
+    : ((algorithm: string, data: string, encoding: 'base64url' | 'buffer') => {
+        const hash = createHash(algorithm).update(data)
+        return encoding === 'buffer' ? hash.digest() : hash.digest(encoding)
+      }) as Digest
 
 const ID_BYTES = 32
 const POOL_IDS = 128
@@ -22,16 +40,12 @@ export function randomId(): string {
 
 /** The storage id of a token: base64url(SHA-256(value)). Storage never sees token values. */
 export function tokenId(value: string): string {
-  return createHash('sha256').update(value).digest('base64url')
+  return digest('sha256', value, 'base64url')
 }
 
-/**
- * Constant-time string equality for secrets. Both sides are hashed first so that neither the
- * content nor the length of the secret leaks through timing.
- */
 /** SHA-256 of a secret, for {@link secretMatchesDigest}. */
 export function secretDigest(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest()
+  return digest('sha256', secret, 'buffer')
 }
 
 /** Constant-time check of a presented secret against the digest of the expected one. */
@@ -39,8 +53,12 @@ export function secretMatchesDigest(presented: string, digest: Buffer): boolean 
   return timingSafeEqual(secretDigest(presented), digest)
 }
 
+/**
+ * Constant-time string equality for secrets. Both sides are hashed first so that neither the
+ * content nor the length of the secret leaks through timing.
+ */
 export function secretsEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest())
+  return timingSafeEqual(secretDigest(a), secretDigest(b))
 }
 
 const HASH_FOR_ALG: Readonly<Record<string, string>> = {
@@ -58,6 +76,7 @@ const HASH_FOR_ALG: Readonly<Record<string, string>> = {
 export function leftHalfHash(value: string, alg: string): string {
   const hash = HASH_FOR_ALG[alg]
   if (hash === undefined) throw new TypeError(`no hash for alg ${alg}`)
-  const digest = createHash(hash).update(value, 'ascii').digest()
-  return digest.subarray(0, digest.length / 2).toString('base64url')
+  // The value is ASCII (a token), so its UTF-8 bytes are its ASCII bytes.
+  const full = digest(hash, value, 'buffer')
+  return full.toString('base64url', 0, full.length / 2)
 }
