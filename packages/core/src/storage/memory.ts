@@ -25,6 +25,34 @@ interface Timed<T> {
   readonly removeAt: number
 }
 
+/**
+ * A stored authentication request: the frozen record, and the time of its latest poll kept beside
+ * it. A poll writes that number in place instead of storing a new record: at a million pending
+ * requests, a new record per poll is promoted into the old generation and makes every major GC
+ * mark through the whole store more often (measured: a third of the poll throughput).
+ */
+class AuthRequestEntry {
+  constructor(
+    readonly value: AuthRequestRecord,
+    readonly removeAt: number,
+    public polledAt: number | undefined,
+  ) {}
+
+  /** The record as it is now (with the latest poll time). */
+  current(): AuthRequestRecord {
+    return withPolledAt(this.value, this.polledAt)
+  }
+}
+
+function withPolledAt(record: AuthRequestRecord, polledAt: number | undefined): AuthRequestRecord {
+  if (record.lastPolledAt === polledAt) return record
+  if (polledAt === undefined) {
+    const { lastPolledAt: _, ...rest } = record
+    return Object.freeze(rest)
+  }
+  return Object.freeze({ ...record, lastPolledAt: polledAt })
+}
+
 const systemClock = (): number => Math.floor(Date.now() / 1000)
 
 /**
@@ -56,7 +84,7 @@ export class MemoryStorage implements CibaStorage {
   readonly #sweepBatch: number
   // The two collections that reach millions of entries: sharded, so that no insert pays for
   // rehashing all of them at once.
-  readonly #authRequests = new ShardedMap<Timed<AuthRequestRecord>>()
+  readonly #authRequests = new ShardedMap<AuthRequestEntry>()
   readonly #tokens = new ShardedMap<Timed<TokenRecord>>()
   readonly #tokensByGrant = new Map<string, Set<string>>()
   readonly #revokedGrants = new Map<string, number>()
@@ -87,21 +115,23 @@ export class MemoryStorage implements CibaStorage {
     this.#sweep()
     if (this.#liveAuthRequest(record.id) !== undefined) return false
     const removeAt = record.expiresAt + Math.max(0, retainSeconds)
-    this.#authRequests.set(record.id, { value: copy(record), removeAt })
+    const value = copy(record)
+    this.#authRequests.set(record.id, new AuthRequestEntry(value, removeAt, value.lastPolledAt))
     this.#expiry.push(removeAt, `a${record.id}`)
     return true
   }
 
   async getAuthRequest(id: string): Promise<AuthRequestRecord | undefined> {
-    return this.#liveAuthRequest(id)?.value
+    return this.#liveAuthRequest(id)?.current()
   }
 
   async recordPoll(id: string, polledAt: number): Promise<AuthRequestRecord | undefined> {
     this.#sweep()
     const entry = this.#liveAuthRequest(id)
     if (entry === undefined) return undefined
-    this.#authRequests.set(id, { value: Object.freeze({ ...entry.value, lastPolledAt: polledAt }), removeAt: entry.removeAt })
-    return entry.value
+    const before = entry.current()
+    entry.polledAt = polledAt
+    return before
   }
 
   async transitionAuthRequest(
@@ -113,14 +143,14 @@ export class MemoryStorage implements CibaStorage {
     this.#sweep()
     const entry = this.#liveAuthRequest(id)
     if (entry === undefined || !from.includes(entry.value.status)) return undefined
-    const next: Record<string, unknown> = { ...entry.value }
+    const next: Record<string, unknown> = { ...entry.current() }
     for (const key in patch) {
       const value = (patch as Record<string, unknown>)[key]
       if (value === undefined) delete next[key]
       else next[key] = copy(value)
     }
     const record = Object.freeze(next) as unknown as AuthRequestRecord
-    this.#authRequests.set(id, { value: record, removeAt: entry.removeAt })
+    this.#authRequests.set(id, new AuthRequestEntry(record, entry.removeAt, record.lastPolledAt))
     if (effects?.tokens !== undefined) this.#saveTokens(effects.tokens)
     if (effects?.delivery !== undefined) this.#putDelivery(copy(effects.delivery))
     return record
@@ -213,7 +243,7 @@ export class MemoryStorage implements CibaStorage {
     this.#due.push(record.nextAttemptAt, record.id)
   }
 
-  #liveAuthRequest(id: string): Timed<AuthRequestRecord> | undefined {
+  #liveAuthRequest(id: string): AuthRequestEntry | undefined {
     const entry = this.#authRequests.get(id)
     if (entry === undefined) return undefined
     if (entry.removeAt <= this.#clock()) {
