@@ -45,7 +45,7 @@ export function formPost(path: string, host: string, body: string, headerLines =
 const CRLFCRLF = Buffer.from('\r\n\r\n')
 
 /** Incremental response parser for one connection. Returns null until a response is complete. */
-class ResponseReader {
+export class ResponseReader {
   #buf: Buffer = Buffer.alloc(0)
 
   push(chunk: Buffer): void {

@@ -1,7 +1,7 @@
 /**
  * The load generator: a process of its own (so it never shares an event loop with a target),
- * driven by the orchestrator over IPC. Per cell: make sure the seeded pools exist, run
- * autocannon bounded in time and requests, then verify the sampled ID tokens against the
+ * driven by the orchestrator over IPC. Per cell: make sure the seeded pools exist, run the
+ * keep-alive client of http-load.ts bounded in time and requests, then verify the sampled ID tokens against the
  * target's JWKS and an access token against its userinfo endpoint.
  */
 import { performance } from 'node:perf_hooks'
