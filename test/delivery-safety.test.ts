@@ -128,7 +128,7 @@ describe('outbound safety at send time', () => {
     const storage = new MemoryStorage()
     const op = await startDeliveryOp(receiver.origin, { storage, delivery: { ...QUIET, worker: false } })
     try {
-      await storage.putClient({
+      await storage.createClient({
         clientId: 'registered-ping', clientSecret: 'reg-secret', createdAt: op.clock.now,
         metadata: { grant_types: [CIBA], backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: `${receiver.origin}/reg`, token_endpoint_auth_method: 'client_secret_basic' },
       })

@@ -16,10 +16,14 @@ before(async () => {
 
 /** Counts client writes, so a test can show a rejected request stored nothing. */
 class CountingStorage extends MemoryStorage {
-  puts = 0
-  override async putClient(record: Parameters<MemoryStorage['putClient']>[0]): Promise<void> {
-    this.puts++
-    return super.putClient(record)
+  writes = 0
+  override async createClient(record: Parameters<MemoryStorage['createClient']>[0]): Promise<boolean> {
+    this.writes++
+    return super.createClient(record)
+  }
+  override async updateClient(record: Parameters<MemoryStorage['updateClient']>[0], expectedRevision: number): Promise<boolean> {
+    this.writes++
+    return super.updateClient(record, expectedRevision)
   }
 }
 
@@ -94,7 +98,7 @@ describe('registration: CIBA Core §4 metadata rules', () => {
       assert.equal(res.body.error, error)
       assert.match(res.body.error_description as string, field)
       assert.equal(res.headers['cache-control'], 'no-store')
-      assert.equal(storage.puts, 0, 'nothing stored')
+      assert.equal(storage.writes, 0, 'nothing stored')
     })
   const accepts = (name: string, body: Record<string, unknown>, overrides: Overrides = {}) =>
     it(`accepts ${name}`, async () => {
@@ -235,7 +239,7 @@ describe('registration: generic metadata rules', () => {
     }
     const get = await callJson(provider, 'GET', '/register')
     assert.equal(get.status, 405)
-    assert.equal(storage.puts, 0)
+    assert.equal(storage.writes, 0)
   })
 })
 

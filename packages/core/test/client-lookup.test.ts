@@ -106,8 +106,8 @@ describe('clientLookup', () => {
 
   it('looks in static clients, then the hook, then registered clients', async () => {
     const storage = new MemoryStorage()
-    await storage.putClient({ clientId: 'shared', metadata: { client_id: 'shared', grant_types: [CIBA] }, clientSecret: 'registered-secret', createdAt: 0 })
-    await storage.putClient({ clientId: 'self-registered', metadata: { client_id: 'self-registered', grant_types: [CIBA] }, clientSecret: 'registered-secret', createdAt: 0 })
+    await storage.createClient({ clientId: 'shared', metadata: { client_id: 'shared', grant_types: [CIBA] }, clientSecret: 'registered-secret', createdAt: 0 })
+    await storage.createClient({ clientId: 'self-registered', metadata: { client_id: 'self-registered', grant_types: [CIBA] }, clientSecret: 'registered-secret', createdAt: 0 })
     const asked: string[] = []
     const p = provider({
       find(id) {

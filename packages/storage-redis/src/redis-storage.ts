@@ -145,8 +145,14 @@ export class RedisStorage implements CibaStorage {
     return json === null ? undefined : (JSON.parse(json) as ClientRecord)
   }
 
-  async putClient(record: ClientRecord): Promise<void> {
-    await this.#call(() => this.#client.set(this.#key('client', record.clientId), JSON.stringify(record)))
+  async createClient(record: ClientRecord): Promise<boolean> {
+    const reply = await this.#call(() => this.#client.set(this.#key('client', record.clientId), JSON.stringify(record), 'NX'))
+    return reply === 'OK'
+  }
+
+  async updateClient(record: ClientRecord, expectedRevision: number): Promise<boolean> {
+    const updated = await this.#run('updateClient', [this.#key('client', record.clientId)], [String(expectedRevision), JSON.stringify(record)])
+    return updated === 1
   }
 
   async deleteClient(clientId: string): Promise<boolean> {

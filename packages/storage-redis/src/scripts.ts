@@ -146,6 +146,20 @@ for _ = 1, 8 do
 end
 return out`,
 
+  /**
+   * KEYS[1] client. ARGV: prefix, expected revision, record JSON -> 1 | 0. The stored record is
+   * decoded only to read its revision (absent: 0); what is stored is Node's JSON text, as given.
+   */
+  updateClient: `
+local expected, json = tonumber(arg()), arg()
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+local revision = cjson.decode(stored).revision
+if type(revision) ~= 'number' then revision = 0 end
+if revision ~= expected then return 0 end
+redis.call('SET', KEYS[1], json)
+return 1`,
+
   /** KEYS[1] delivery, KEYS[2] queue. ARGV: prefix, id, score, pairs... -> 1 | 0 */
   rescheduleDelivery: `
 local id, score = arg(), arg()

@@ -99,14 +99,10 @@ export function createRegistrationEndpoints(
     if (ok !== true) throw invalidToken('the initial access token is invalid')
   }
 
-  async function newClientId(): Promise<string> {
-    // 256-bit ids do not collide; the check guards an injected generator.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const id = settings.generateId()
-      // Not a static, host or stored client (a stored one may be unusable, yet still taken).
-      if ((await deps.clients.find(id)) === undefined && (await storage.getClient(id)) === undefined) return id
-    }
-    throw new Error('could not allocate a unique client_id')
+  /** A fresh `client_id` that no static or host client has (stored ones: `createClient` refuses them). */
+  async function candidateClientId(): Promise<string | undefined> {
+    const id = settings.generateId()
+    return (await deps.clients.find(id)) === undefined ? id : undefined
   }
 
   /** RFC 7592 §2: the registration access token of this very client, or `401 invalid_token`. */
@@ -131,28 +127,39 @@ export function createRegistrationEndpoints(
   async function register(req: NeutralRequest): Promise<NeutralResponse> {
     await checkInitialAccessToken(req)
     const body = readJson(req, registration.bodyLimit)
-    const clientId = await newClientId()
-    const checked = check(body, { clientId })
-    const registrationAccessToken = randomId()
-    const record: ClientRecord = {
-      clientId,
-      metadata: checked.metadata,
-      ...(checked.secret === undefined ? {} : { clientSecret: checked.secret }),
-      registrationAccessTokenHash: tokenId(registrationAccessToken),
-      createdAt: settings.clock(),
+    // 256-bit ids do not collide; the retries guard an injected generator.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const clientId = await candidateClientId()
+      if (clientId === undefined) continue
+      const checked = check(body, { clientId })
+      const registrationAccessToken = randomId()
+      const record: ClientRecord = {
+        clientId,
+        metadata: checked.metadata,
+        ...(checked.secret === undefined ? {} : { clientSecret: checked.secret }),
+        registrationAccessTokenHash: tokenId(registrationAccessToken),
+        createdAt: settings.clock(),
+      }
+      // Create-if-absent: a stored client (even one no longer usable) keeps its id.
+      if (!(await storage.createClient(record))) continue
+      events.emit('client.registered', { clientId })
+      // RFC 7591 §3.2.1: 201 Created.
+      return jsonResponse(201, information(record, registrationAccessToken))
     }
-    await storage.putClient(record)
-    events.emit('client.registered', { clientId })
-    // RFC 7591 §3.2.1: 201 Created.
-    return jsonResponse(201, information(record, registrationAccessToken))
+    throw new Error('could not allocate a unique client_id')
   }
 
-  async function update(req: NeutralRequest, current: ClientRecord): Promise<NeutralResponse> {
+  /** The PUT body: a JSON object of client metadata. */
+  function readMetadata(req: NeutralRequest): Record<string, unknown> {
     const body = readJson(req, registration.bodyLimit)
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new OAuthError('invalid_client_metadata', { description: 'the request body must be a JSON object of client metadata' })
     }
-    const sent = body as Record<string, unknown>
+    return body as Record<string, unknown>
+  }
+
+  /** RFC 7592 §2.2: the registration that replaces `current` with the metadata `sent`, validated like a new one. */
+  function replacement(sent: Record<string, unknown>, current: ClientRecord): ClientRecord {
     // RFC 7592 §2.2: client_id must be the current one; a client_secret, if sent, the current one.
     if (sent['client_id'] !== current.clientId) {
       throw new OAuthError('invalid_client_metadata', { description: 'client_id must be the client\'s current client_id' })
@@ -163,17 +170,36 @@ export function createRegistrationEndpoints(
     }
     // The whole metadata is replaced and revalidated; omitted members are removed (RFC 7592 §2.2).
     const checked = check(sent, { clientId: current.clientId, secret: current.clientSecret })
-    const record: ClientRecord = {
+    return {
       clientId: current.clientId,
       metadata: checked.metadata,
       ...(checked.secret === undefined ? {} : { clientSecret: checked.secret }),
       ...(current.registrationAccessTokenHash === undefined ? {} : { registrationAccessTokenHash: current.registrationAccessTokenHash }),
       createdAt: current.createdAt,
       updatedAt: settings.clock(),
+      revision: (current.revision ?? 0) + 1,
     }
-    await storage.putClient(record)
-    events.emit('client.updated', { clientId: record.clientId })
-    return jsonResponse(200, information(record))
+  }
+
+  /**
+   * RFC 7592 §2.2 update, stored only over the revision it was made from: a DELETE between the read
+   * and the write is never undone. If the client changed meanwhile, the request is authorized and
+   * applied again on the newer registration (a PUT replaces it whole, so it then simply comes
+   * second); if it is gone, {@link authorize} answers `401 invalid_token` (RFC 7592 §2).
+   */
+  async function update(req: NeutralRequest, read: ClientRecord): Promise<NeutralResponse> {
+    const sent = readMetadata(req)
+    let current = read
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0) current = await authorize(req)
+      const record = replacement(sent, current)
+      if (await storage.updateClient(record, current.revision ?? 0)) {
+        events.emit('client.updated', { clientId: record.clientId })
+        return jsonResponse(200, information(record))
+      }
+    }
+    // Lost the race twice to concurrent updates of the same client: let the client retry.
+    throw new OAuthError('temporarily_unavailable', { description: 'the client was updated concurrently; retry the request', status: 409 })
   }
 
   async function manage(req: NeutralRequest): Promise<NeutralResponse> {
@@ -184,7 +210,8 @@ export function createRegistrationEndpoints(
       case 'PUT':
         return update(req, record)
       case 'DELETE': {
-        await storage.deleteClient(record.clientId)
+        // Deleted meanwhile by a concurrent DELETE: the client no longer exists (RFC 7592 §2).
+        if (!(await storage.deleteClient(record.clientId))) throw invalidToken('the registration access token is invalid')
         events.emit('client.deleted', { clientId: record.clientId })
         return emptyResponse(204)
       }

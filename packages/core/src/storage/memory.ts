@@ -197,8 +197,17 @@ export class MemoryStorage implements CibaStorage {
     return this.#clients.get(clientId)
   }
 
-  async putClient(record: ClientRecord): Promise<void> {
+  async createClient(record: ClientRecord): Promise<boolean> {
+    if (this.#clients.has(record.clientId)) return false
     this.#clients.set(record.clientId, copy(record))
+    return true
+  }
+
+  async updateClient(record: ClientRecord, expectedRevision: number): Promise<boolean> {
+    const stored = this.#clients.get(record.clientId)
+    if (stored === undefined || (stored.revision ?? 0) !== expectedRevision) return false
+    this.#clients.set(record.clientId, copy(record))
+    return true
   }
 
   async deleteClient(clientId: string): Promise<boolean> {

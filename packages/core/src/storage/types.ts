@@ -100,6 +100,11 @@ export interface ClientRecord {
   readonly registrationAccessTokenHash?: string
   readonly createdAt: number
   readonly updatedAt?: number
+  /**
+   * Counts the updates of this registration (absent: 0, as in a new one). The compare-and-set key
+   * of {@link CibaStorage.updateClient}: an update is stored only over the revision it was made from.
+   */
+  readonly revision?: number
 }
 
 /** A ping or push notification waiting to be delivered (the outbox), CIBA §10. */
@@ -108,7 +113,10 @@ export interface DeliveryRecord {
   readonly authReqId: string
   readonly clientId: string
   readonly kind: 'ping' | 'push' | 'expiry'
-  /** `backchannel_client_notification_endpoint`. */
+  /**
+   * The `backchannel_client_notification_endpoint` when the delivery was queued. The worker sends to
+   * the client's endpoint at send time instead (a registered client may change or remove it).
+   */
   readonly endpoint: string
   /** Bearer for the `Authorization` header (the client_notification_token). */
   readonly notificationToken: string
@@ -213,9 +221,23 @@ export interface CibaStorage {
 
   // ---- registered clients -----------------------------------------------------------------
 
+  /** The registered client, or `undefined` when unknown or deleted. */
   getClient(clientId: string): Promise<ClientRecord | undefined>
-  /** Create or replace. */
-  putClient(record: ClientRecord): Promise<void>
+
+  /**
+   * Atomic create-if-absent (RFC 7591 registration). Returns `false`, storing nothing, if a client
+   * with this `clientId` exists: a new registration never replaces another one.
+   */
+  createClient(record: ClientRecord): Promise<boolean>
+
+  /**
+   * Atomic compare-and-set (RFC 7592 §2.2 update): replace the stored client with `record` only if a
+   * client with `record.clientId` exists and its `revision` (absent: 0) is `expectedRevision`.
+   * Otherwise change nothing and return `false`: the client was deleted, or updated by someone else,
+   * since it was read. Never creates a client (an update racing a delete must not bring it back).
+   */
+  updateClient(record: ClientRecord, expectedRevision: number): Promise<boolean>
+
   /** Returns `false` when there was no such client. */
   deleteClient(clientId: string): Promise<boolean>
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { AuthRequestRecord } from '@ciba-kit/core'
-import { authRequest, delivery, newId, refreshToken, token } from '../fixtures.js'
+import type { AuthRequestRecord, ClientRecord } from '@ciba-kit/core'
+import { authRequest, client, delivery, newId, refreshToken, token } from '../fixtures.js'
 import { pick, type WithHarness } from '../harness.js'
 
 function range(n: number): number[] {
@@ -86,6 +86,47 @@ export function concurrencySuite(withHarness: WithHarness): void {
       assert.ok(outcomes.includes('reused'), 'a second use is detected as reuse')
       // The reuse revoked the grant, so even the winner's replacements are gone.
       for (const t of replacements.flat()) assert.equal(await h.storage.findToken(t.id), undefined)
+    }))
+
+    it('20 simultaneous createClient with one id: exactly one true, and its record is stored', withHarness(async (h) => {
+      const clientId = `dyn-${newId()}`
+      const records = range(20).map((i) => client(h.time.clock(), { clientId, metadata: { client_name: `client ${i}` } }))
+      const results = await Promise.all(records.map((r, i) => pick(h, i).createClient(r)))
+      assert.equal(results.filter(Boolean).length, 1)
+      assert.deepEqual(await h.storage.getClient(clientId), records[results.indexOf(true)])
+    }))
+
+    it('20 simultaneous updateClient from one revision: exactly one wins, its record is stored', withHarness(async (h) => {
+      const record = client(h.time.clock(), { revision: 1 })
+      await h.storage.createClient(record)
+      const updates = range(20).map((i): ClientRecord => ({ ...record, metadata: { client_name: `update ${i}` }, updatedAt: record.createdAt + i, revision: 2 }))
+      const results = await Promise.all(updates.map((u, i) => pick(h, i).updateClient(u, 1)))
+      assert.equal(results.filter(Boolean).length, 1, 'exactly one update wins')
+      assert.deepEqual(await h.storage.getClient(record.clientId), updates[results.indexOf(true)])
+    }))
+
+    it('updateClient racing deleteClient: one outcome, and a deleted client stays deleted', withHarness(async (h) => {
+      for (let round = 0; round < 10; round++) {
+        const record = client(h.time.clock())
+        await h.storage.createClient(record)
+        // Alternate which call is issued first, and on which handle.
+        const update = (): Promise<boolean> => pick(h, round).updateClient({ ...record, metadata: { client_name: 'updated' }, revision: 1 }, 0)
+        const remove = (): Promise<boolean> => pick(h, round + 1).deleteClient(record.clientId)
+        let updating: Promise<boolean>
+        let deleting: Promise<boolean>
+        if (round % 2 === 0) {
+          updating = update()
+          deleting = remove()
+        } else {
+          deleting = remove()
+          updating = update()
+        }
+        const [updated, deleted] = await Promise.all([updating, deleting])
+        // Either the update landed first and the delete removed it, or the delete came first and
+        // the update was refused: never a client that is back, nor a delete that found nothing.
+        assert.equal(deleted, true, `round ${round}: the delete found the client (updated: ${String(updated)})`)
+        assert.equal(await h.storage.getClient(record.clientId), undefined, `round ${round}: the update did not bring the client back`)
+      }
     }))
 
     it('8 simultaneous claimers over 40 due deliveries: each delivery is handed out exactly once', withHarness(async (h) => {

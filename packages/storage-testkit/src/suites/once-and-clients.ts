@@ -25,19 +25,50 @@ export function onceAndClientSuite(withHarness: WithHarness): void {
   })
 
   describe('clients', () => {
-    it('putClient then getClient returns the record as given', withHarness(async ({ storage, time }) => {
+    it('createClient then getClient returns the record as given', withHarness(async ({ storage, time }) => {
       const record = client(time.clock())
-      await storage.putClient(record)
+      assert.equal(await storage.createClient(record), true)
       assert.deepEqual(await storage.getClient(record.clientId), record)
     }))
 
-    it('putClient replaces an existing record', withHarness(async ({ storage, time }) => {
+    it('createClient refuses an existing id and leaves the stored client as it was', withHarness(async ({ storage, time }) => {
       const record = client(time.clock())
-      await storage.putClient(record)
+      assert.equal(await storage.createClient(record), true)
+      const intruder = client(time.clock(), { clientId: record.clientId, metadata: { client_name: 'intruder' } })
+      assert.equal(await storage.createClient(intruder), false)
+      assert.deepEqual(await storage.getClient(record.clientId), record)
+    }))
+
+    it('updateClient replaces the client when the stored revision is the expected one', withHarness(async ({ storage, time }) => {
+      const record = client(time.clock())
+      await storage.createClient(record)
       const { clientSecret: _dropped, ...rest } = record
-      const replaced: ClientRecord = { ...rest, metadata: { client_name: 'renamed' }, updatedAt: record.createdAt + 1 }
-      await storage.putClient(replaced)
-      assert.deepEqual(await storage.getClient(record.clientId), replaced)
+      const first: ClientRecord = { ...rest, metadata: { client_name: 'renamed' }, updatedAt: record.createdAt + 1, revision: 1 }
+      assert.equal(await storage.updateClient(first, 0), true, 'a record without revision is at revision 0')
+      assert.deepEqual(await storage.getClient(record.clientId), first)
+      const second: ClientRecord = { ...first, metadata: { client_name: 'again' }, revision: 2 }
+      assert.equal(await storage.updateClient(second, 1), true)
+      assert.deepEqual(await storage.getClient(record.clientId), second)
+    }))
+
+    it('updateClient refuses a stale update (made from an older revision) and changes nothing', withHarness(async ({ storage, time }) => {
+      const record = client(time.clock(), { revision: 3 })
+      await storage.createClient(record)
+      for (const expected of [0, 2, 4]) {
+        assert.equal(await storage.updateClient({ ...record, metadata: { client_name: `from ${expected}` }, revision: expected + 1 }, expected), false)
+      }
+      assert.deepEqual(await storage.getClient(record.clientId), record)
+    }))
+
+    it('updateClient never creates: an update of a deleted or unknown client answers false', withHarness(async ({ storage, time }) => {
+      const record = client(time.clock())
+      await storage.createClient(record)
+      assert.equal(await storage.deleteClient(record.clientId), true)
+      assert.equal(await storage.updateClient({ ...record, revision: 1 }, 0), false)
+      assert.equal(await storage.getClient(record.clientId), undefined)
+      const unknown = client(time.clock())
+      assert.equal(await storage.updateClient(unknown, 0), false)
+      assert.equal(await storage.getClient(unknown.clientId), undefined)
     }))
 
     it('getClient answers undefined for an unknown client', withHarness(async ({ storage }) => {
@@ -47,18 +78,19 @@ export function onceAndClientSuite(withHarness: WithHarness): void {
     it('deleteClient removes the record and answers whether it existed', withHarness(async ({ storage, time }) => {
       const record = client(time.clock())
       const other = client(time.clock())
-      await storage.putClient(record)
-      await storage.putClient(other)
+      await storage.createClient(record)
+      await storage.createClient(other)
       assert.equal(await storage.deleteClient(record.clientId), true)
       assert.equal(await storage.getClient(record.clientId), undefined)
       assert.equal(await storage.deleteClient(record.clientId), false)
       assert.deepEqual(await storage.getClient(other.clientId), other)
+      assert.equal(await storage.createClient(record), true, 'a deleted id is free again')
     }))
 
     it('client records are copies', withHarness(async ({ storage, time }) => {
       const input = structuredClone(client(time.clock())) as ClientRecord
       const expected = structuredClone(input)
-      await storage.putClient(input)
+      await storage.createClient(input)
       Reflect.set(input.metadata, 'client_name', 'tampered')
       const got = await storage.getClient(input.clientId)
       assert.ok(got)
