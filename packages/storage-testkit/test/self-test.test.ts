@@ -51,6 +51,21 @@ describe('storage-testkit standalone runner', { concurrency: true }, () => {
     assert.ok(run.failed.some((f) => f.startsWith('a patch key whose value is undefined')), run.failed.join('\n'))
   })
 
+  it('catches client writes that create or replace (a registration overwriting a client, an update reviving a deleted one)', async () => {
+    const run = await runCli('upsert-clients')
+    assert.equal(run.code, 1)
+    for (const name of ['createClient refuses an existing id', 'updateClient refuses a stale update', 'updateClient never creates', 'updateClient racing deleteClient']) {
+      assert.ok(run.failed.some((f) => f.startsWith(name)), `${name}:\n${run.failed.join('\n')}`)
+    }
+  })
+
+  it('catches a check-then-act client update (a lost update, a deleted client brought back)', async () => {
+    const run = await runCli('racy-client-update')
+    assert.equal(run.code, 1)
+    assert.ok(run.failed.some((f) => f.startsWith('20 simultaneous updateClient from one revision')), run.failed.join('\n'))
+    assert.ok(run.failed.some((f) => f.startsWith('updateClient racing deleteClient')), run.failed.join('\n'))
+  })
+
   it('catches records that never expire', async () => {
     const run = await runCli('never-expires')
     assert.equal(run.code, 1)
