@@ -21,6 +21,12 @@ export interface ProviderEvents {
   'client.deleted': { readonly clientId: string }
   'delivery.delivered': { readonly deliveryId: string; readonly authReqId: string; readonly clientId: string; readonly kind: string; readonly attempts: number }
   'delivery.retried': { readonly deliveryId: string; readonly authReqId: string; readonly clientId: string; readonly kind: string; readonly attempts: number; readonly reason: string; readonly nextAttemptAt: number }
+  /**
+   * A notification was given up. `reason`: how the last attempt ended (`http_<status>`, `timeout`,
+   * `network_<code>`, `address_not_allowed`, ...), `deadline_passed`, or a send-time check:
+   * `client_unknown` (the client was deleted), `endpoint_removed` (it no longer uses ping or push),
+   * `endpoint_not_acceptable`, `unsealable`.
+   */
   'delivery.failed': { readonly deliveryId: string; readonly authReqId: string; readonly clientId: string; readonly kind: string; readonly attempts: number; readonly reason: string }
 }
 

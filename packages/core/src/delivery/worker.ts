@@ -1,4 +1,4 @@
-import { isAcceptableNotificationEndpoint, type ClientRegistry } from '../clients/registry.js'
+import { isAcceptableNotificationEndpoint, type Client, type ClientRegistry } from '../clients/registry.js'
 import type { ProviderEventBus } from '../events.js'
 import type { Settings } from '../settings.js'
 import type { Sealer } from '../storage/sealing.js'
@@ -55,6 +55,16 @@ function carriesTokens(payload: string): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * Where the client wants notifications now. Not `record.endpoint`: a registered client may have
+ * changed its endpoint (RFC 7592 PUT) since the notification was queued, and a notification, tokens
+ * above all, never goes to an endpoint the client no longer has. A client that switched to poll
+ * has none (CIBA §4: the endpoint belongs to ping and push).
+ */
+function currentEndpoint(client: Client): string | undefined {
+  return client.deliveryMode === 'ping' || client.deliveryMode === 'push' ? client.metadata.backchannel_client_notification_endpoint : undefined
 }
 
 type Outcome = 'delivered' | 'retried' | 'failed' | 'skipped' | 'aborted' | 'error'
@@ -157,14 +167,17 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryRunner {
     }
     if (now > record.deadline) return giveUp(record, record.attempts, record.lastError ?? 'deadline_passed')
     // Re-checked at send time: the client may be gone, or the policy stricter than when enqueued.
-    if (await clients.find(record.clientId) === undefined) return giveUp(record, record.attempts, 'client_unknown')
-    if (!isAcceptableNotificationEndpoint(record.endpoint, settings.allowHttpNotificationEndpoints)) {
+    const client = await clients.find(record.clientId)
+    if (client === undefined) return giveUp(record, record.attempts, 'client_unknown')
+    const endpoint = currentEndpoint(client)
+    if (endpoint === undefined) return giveUp(record, record.attempts, 'endpoint_removed')
+    if (!isAcceptableNotificationEndpoint(endpoint, settings.allowHttpNotificationEndpoints)) {
       return giveUp(record, record.attempts, 'endpoint_not_acceptable')
     }
     // Sealed at rest (storage/sealing.ts): opened only here, for the request that carries them.
     const [token, payload] = await Promise.all([openOrUndefined(record.notificationToken), openOrUndefined(record.payload)])
     if (token === undefined || payload === undefined) return giveUp(record, record.attempts, 'unsealable')
-    const result = await http.send(record.endpoint, token, payload)
+    const result = await http.send(endpoint, token, payload)
     const attempts = record.attempts + 1
     const base = { deliveryId: record.id, authReqId: record.authReqId, clientId: record.clientId, kind: record.kind, attempts }
     switch (result.outcome) {
