@@ -38,7 +38,9 @@ export const CHILD_EXEC_ARGV = ['--conditions=@ciba-kit/source', '--import', 'ts
  * adds its own helpers (e.g. `__name` wrappers) to the profile.
  */
 export function targetExecArgv(source: boolean): string[] {
-  return source ? CHILD_EXEC_ARGV : ['--import', 'tsx']
+  // CIBA_BENCH_TARGET_FLAGS: extra Node flags for every target (e.g. `--trace-gc` when investigating).
+  const extra = process.env.CIBA_BENCH_TARGET_FLAGS?.split(' ').filter(Boolean) ?? []
+  return [...extra, ...(source ? CHILD_EXEC_ARGV : ['--import', 'tsx'])]
 }
 
 export interface RunningTarget {

@@ -20,11 +20,6 @@ export interface MemoryStorageOptions {
   readonly sweepBatch?: number
 }
 
-interface Timed<T> {
-  readonly value: T
-  readonly removeAt: number
-}
-
 /**
  * A stored authentication request: the frozen record, and the time of its latest poll kept beside
  * it. A poll writes that number in place instead of storing a new record: at a million pending
@@ -85,8 +80,10 @@ export class MemoryStorage implements CibaStorage {
   // The two collections that reach millions of entries: sharded, so that no insert pays for
   // rehashing all of them at once.
   readonly #authRequests = new ShardedMap<AuthRequestEntry>()
-  readonly #tokens = new ShardedMap<Timed<TokenRecord>>()
-  readonly #tokensByGrant = new Map<string, Set<string>>()
+  /** Token records by id; a token is removed at its own `expiresAt`. */
+  readonly #tokens = new ShardedMap<TokenRecord>()
+  /** The ids of each grant's tokens (a handful: a small array is a third of a Set's memory). */
+  readonly #tokensByGrant = new Map<string, string[]>()
   readonly #revokedGrants = new Map<string, number>()
   readonly #once = new Map<string, number>()
   readonly #clients = new Map<string, ClientRecord>()
@@ -162,19 +159,19 @@ export class MemoryStorage implements CibaStorage {
   }
 
   async findToken(id: string): Promise<TokenRecord | undefined> {
-    return this.#liveToken(id)?.value
+    return this.#liveToken(id)
   }
 
   async useRefreshToken(id: string, usedAt: number, replacements: readonly TokenRecord[]): Promise<RefreshTokenUse> {
     this.#sweep()
-    const entry = this.#liveToken(id)
-    if (entry === undefined || entry.value.kind !== 'refresh_token') return { outcome: 'missing' }
-    if (entry.value.usedAt !== undefined) {
-      this.#revoke(entry.value.grantId, entry.removeAt)
-      return { outcome: 'reused', record: entry.value }
+    const current = this.#liveToken(id)
+    if (current === undefined || current.kind !== 'refresh_token') return { outcome: 'missing' }
+    if (current.usedAt !== undefined) {
+      this.#revoke(current.grantId, current.expiresAt)
+      return { outcome: 'reused', record: current }
     }
-    const record = Object.freeze({ ...entry.value, usedAt })
-    this.#tokens.set(id, { value: record, removeAt: entry.removeAt })
+    const record = Object.freeze({ ...current, usedAt })
+    this.#tokens.set(id, record)
     this.#saveTokens(replacements)
     return { outcome: 'used', record }
   }
@@ -262,11 +259,11 @@ export class MemoryStorage implements CibaStorage {
     return entry
   }
 
-  #liveToken(id: string): Timed<TokenRecord> | undefined {
-    const entry = this.#tokens.get(id)
-    if (entry === undefined) return undefined
-    if (entry.removeAt <= this.#clock() || this.#isRevoked(entry.value.grantId)) return undefined
-    return entry
+  #liveToken(id: string): TokenRecord | undefined {
+    const record = this.#tokens.get(id)
+    if (record === undefined) return undefined
+    if (record.expiresAt <= this.#clock() || this.#isRevoked(record.grantId)) return undefined
+    return record
   }
 
   #isRevoked(grantId: string): boolean {
@@ -277,10 +274,11 @@ export class MemoryStorage implements CibaStorage {
   #saveTokens(records: readonly TokenRecord[]): void {
     for (const record of records) {
       if (this.#isRevoked(record.grantId)) continue
-      this.#tokens.set(record.id, { value: copy(record), removeAt: record.expiresAt })
-      let set = this.#tokensByGrant.get(record.grantId)
-      if (set === undefined) this.#tokensByGrant.set(record.grantId, (set = new Set()))
-      set.add(record.id)
+      this.#tokens.set(record.id, copy(record))
+      const ids = this.#tokensByGrant.get(record.grantId)
+      if (ids === undefined) this.#tokensByGrant.set(record.grantId, [record.id])
+      // A new exact-size array: push would grow a 1-element array to 17 slots.
+      else if (!ids.includes(record.id)) this.#tokensByGrant.set(record.grantId, ids.concat(record.id))
       this.#expiry.push(record.expiresAt, `t${record.id}`)
     }
   }
@@ -309,12 +307,15 @@ export class MemoryStorage implements CibaStorage {
           break
         }
         case 't': {
-          const entry = this.#tokens.get(key)
-          if (entry !== undefined && entry.removeAt <= now) {
+          const record = this.#tokens.get(key)
+          if (record !== undefined && record.expiresAt <= now) {
             this.#tokens.delete(key)
-            const set = this.#tokensByGrant.get(entry.value.grantId)
-            set?.delete(key)
-            if (set?.size === 0) this.#tokensByGrant.delete(entry.value.grantId)
+            const ids = this.#tokensByGrant.get(record.grantId)
+            if (ids !== undefined) {
+              const at = ids.indexOf(key)
+              if (at !== -1) ids.splice(at, 1)
+              if (ids.length === 0) this.#tokensByGrant.delete(record.grantId)
+            }
           }
           break
         }
