@@ -6,17 +6,22 @@ import { ShardedMap } from '../src/storage/sharded-map.js'
 test('ExpiryHeap pops in time order across the compaction that returns memory', () => {
   const heap = new ExpiryHeap()
   const times: number[] = []
+  const entries = new Map<string, { time: number; kind: number }>()
   for (let i = 0; i < 20_000; i++) {
     const t = Math.floor(Math.random() * 1_000_000)
     times.push(t)
-    heap.push(t, `k${i}`)
+    entries.set(`k${i}`, { time: t, kind: i % 4 })
+    heap.push(t, `k${i}`, i % 4)
   }
   times.sort((a, b) => a - b)
   // Pop below a quarter of the peak (compaction happens), push more, keep popping.
   const popped: number[] = []
   for (let i = 0; i < 16_000; i++) {
-    popped.push(heap.peekTime())
-    heap.pop()
+    const time = heap.peekTime()
+    const kind = heap.peekKind()
+    popped.push(time)
+    // Every entry keeps its own time and kind through the sifts.
+    assert.deepEqual(entries.get(heap.pop()), { time, kind })
   }
   assert.deepEqual(popped, times.slice(0, 16_000))
   const rest = times.slice(16_000)

@@ -50,6 +50,12 @@ function withPolledAt(record: AuthRequestRecord, polledAt: number | undefined): 
 
 const systemClock = (): number => Math.floor(Date.now() / 1000)
 
+/** What an expiry-schedule entry names (ExpiryHeap kinds). */
+const AUTH_REQUEST = 0
+const TOKEN = 1
+const ONCE = 2
+const REVOKED_GRANT = 3
+
 /**
  * A frozen deep copy of a plain JSON record, so callers can neither mutate what is stored nor be
  * affected by later changes to what they passed in. (Hand-rolled: records are small plain JSON,
@@ -114,7 +120,7 @@ export class MemoryStorage implements CibaStorage {
     const removeAt = record.expiresAt + Math.max(0, retainSeconds)
     const value = copy(record)
     this.#authRequests.set(record.id, new AuthRequestEntry(value, removeAt, value.lastPolledAt))
-    this.#expiry.push(removeAt, `a${record.id}`)
+    this.#expiry.push(removeAt, record.id, AUTH_REQUEST)
     return true
   }
 
@@ -186,7 +192,7 @@ export class MemoryStorage implements CibaStorage {
     const existing = this.#once.get(key)
     if (existing !== undefined && existing > this.#clock()) return false
     this.#once.set(key, expiresAt)
-    this.#expiry.push(expiresAt, `o${key}`)
+    this.#expiry.push(expiresAt, key, ONCE)
     return true
   }
 
@@ -279,7 +285,7 @@ export class MemoryStorage implements CibaStorage {
       if (ids === undefined) this.#tokensByGrant.set(record.grantId, [record.id])
       // A new exact-size array: push would grow a 1-element array to 17 slots.
       else if (!ids.includes(record.id)) this.#tokensByGrant.set(record.grantId, ids.concat(record.id))
-      this.#expiry.push(record.expiresAt, `t${record.id}`)
+      this.#expiry.push(record.expiresAt, record.id, TOKEN)
     }
   }
 
@@ -287,7 +293,7 @@ export class MemoryStorage implements CibaStorage {
     const current = this.#revokedGrants.get(grantId) ?? 0
     if (until > current) {
       this.#revokedGrants.set(grantId, until)
-      this.#expiry.push(until, `g${grantId}`)
+      this.#expiry.push(until, grantId, REVOKED_GRANT)
     }
     for (const tokenId of this.#tokensByGrant.get(grantId) ?? []) this.#tokens.delete(tokenId)
     this.#tokensByGrant.delete(grantId)
@@ -298,15 +304,15 @@ export class MemoryStorage implements CibaStorage {
     const now = this.#clock()
     const heap = this.#expiry
     for (let i = 0; i < this.#sweepBatch && heap.peekTime() <= now; i++) {
-      const tagged = heap.pop()
-      const key = tagged.slice(1)
-      switch (tagged[0]) {
-        case 'a': {
+      const kind = heap.peekKind()
+      const key = heap.pop()
+      switch (kind) {
+        case AUTH_REQUEST: {
           const entry = this.#authRequests.get(key)
           if (entry !== undefined && entry.removeAt <= now) this.#authRequests.delete(key)
           break
         }
-        case 't': {
+        case TOKEN: {
           const record = this.#tokens.get(key)
           if (record !== undefined && record.expiresAt <= now) {
             this.#tokens.delete(key)
@@ -319,12 +325,12 @@ export class MemoryStorage implements CibaStorage {
           }
           break
         }
-        case 'o': {
+        case ONCE: {
           const expiresAt = this.#once.get(key)
           if (expiresAt !== undefined && expiresAt <= now) this.#once.delete(key)
           break
         }
-        case 'g': {
+        case REVOKED_GRANT: {
           const until = this.#revokedGrants.get(key)
           if (until !== undefined && until <= now) this.#revokedGrants.delete(key)
           break
