@@ -5,7 +5,7 @@
  * bench/results/latest.md).
  *
  *   --quick               ~1-2 minutes: 0.5 s cells, no Redis target (default: 4 s cells, ~8 minutes)
- *   --rounds=N            measured rounds (default 3)
+ *   --rounds=N            measured rounds (default 5)
  *   --duration=S          seconds per cell
  *   --connections=N       concurrent connections (default 32)
  *   --targets=a,b         subset of targets (default: all available)
@@ -45,7 +45,7 @@ const { values: args } = parseArgs({
 })
 
 const ORDER: readonly ScenarioId[] = ['ceiling', 'bc-auth', 'poll', 'slow-down', 'flow-es256', 'flow-rs256']
-const rounds = Number(args.rounds ?? 3)
+const rounds = Number(args.rounds ?? 5)
 const duration = Number(args.duration ?? (args.quick ? 0.5 : 4))
 const pause = args.quick ? 100 : 250
 const connections = Number(args.connections ?? 32)

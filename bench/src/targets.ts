@@ -40,8 +40,17 @@ export const CHILD_EXEC_ARGV = ['--conditions=@ciba-kit/source', '--import', 'ts
 export function targetExecArgv(source: boolean): string[] {
   // CIBA_BENCH_TARGET_FLAGS: extra Node flags for every target (e.g. `--trace-gc` when investigating).
   const extra = process.env.CIBA_BENCH_TARGET_FLAGS?.split(' ').filter(Boolean) ?? []
-  return [...extra, ...(source ? CHILD_EXEC_ARGV : ['--import', 'tsx'])]
+  return [...ISOLATION_FLAGS, ...extra, ...(source ? CHILD_EXEC_ARGV : ['--import', 'tsx'])]
 }
+
+/**
+ * Flags every target gets, so that an idle target does not work while another is measured: V8's
+ * memory reducer runs full GCs in a process that has gone idle, and an idle peer holding a
+ * gigabyte-heap (oidc-provider's store after the flow cells) then takes a core, and the shared
+ * caches, from whichever target is under load (measured: ciba-express dropped from ~0.9x to ~0.72x
+ * of bare Express in the rounds that followed such cells). It only acts when a process is idle.
+ */
+const ISOLATION_FLAGS = ['--no-memory-reducer']
 
 export interface RunningTarget {
   readonly def: TargetDef
