@@ -248,3 +248,57 @@ describe('validateRequestContext (the integrator\'s risk checks)', () => {
     })
   })
 })
+
+describe('the notifier (reaching the user\'s device, CIBA §7.1)', () => {
+  /** An OP whose notifier does `behave`; answers the bc response, the id the notifier saw, the events. */
+  async function attempt(behave: (authReqId: string) => unknown) {
+    const storage = new MemoryStorage()
+    let seen = ''
+    const failures: unknown[] = []
+    let result: { res: Awaited<ReturnType<typeof postForm>>; record: unknown } | undefined
+    await withOp({ storage, notifier: { notify: (n) => { seen = n.authReqId; return behave(n.authReqId) as void } } }, async (op, send) => {
+      op.provider.on('notifier_error', ({ error }) => failures.push(error))
+      const res = await send({ scope: 'openid', login_hint: 'alice', binding_message: 'W4SCT' })
+      result = { res, record: await storage.getAuthRequest(seen) }
+    })
+    return { ...result!, seen, failures }
+  }
+
+  it('a synchronous or an asynchronous notifier that succeeds: 200 with the auth_req_id it was given', async () => {
+    for (const behave of [() => undefined, async () => { await new Promise((r) => setTimeout(r, 5)) }]) {
+      const { res, seen, record } = await attempt(behave)
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      assert.equal(res.body.auth_req_id, seen)
+      assert.equal((record as { status: string }).status, 'pending')
+    }
+  })
+
+  it('a notifier that throws or rejects: 503 temporarily_unavailable with Retry-After, the request denied, notifier_error emitted', async () => {
+    const boom = new Error('device gateway down')
+    for (const behave of [() => { throw boom }, async () => { throw boom }, () => Promise.reject(boom)]) {
+      const { res, record, failures } = await attempt(behave)
+      expectError(res, 'temporarily_unavailable', 503)
+      assert.equal(res.headers.get('retry-after'), '5')
+      assert.doesNotMatch(JSON.stringify(res.body), /gateway/)
+      assert.equal((record as { status: string }).status, 'denied')
+      assert.deepEqual((record as { denial: { error: string } }).denial.error, 'transaction_failed')
+      assert.deepEqual(failures, [boom])
+    }
+  })
+
+  it('a notifier that refuses with an OAuth error: that error, the request denied, no notifier_error', async () => {
+    for (const behave of [() => { throw new AccessDenied('user blocked notifications') }, async () => { throw new AccessDenied('user blocked notifications') }]) {
+      const { res, record, failures } = await attempt(behave)
+      expectError(res, 'access_denied', 403)
+      assert.equal((record as { status: string }).status, 'denied')
+      assert.deepEqual(failures, [])
+    }
+  })
+
+  it('an asynchronous user directory works like a synchronous one', async () => {
+    await withOp({ users: { findByLoginHint: async (hint) => (hint === 'alice' ? { sub: 'alice' } : undefined), claims: (sub) => ({ sub }) } }, async (_op, send) => {
+      assert.equal((await send({ scope: 'openid', login_hint: 'alice' })).status, 200)
+      expectError(await send({ scope: 'openid', login_hint: 'mallory' }), 'unknown_user_id')
+    })
+  })
+})

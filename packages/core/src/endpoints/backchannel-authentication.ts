@@ -19,10 +19,10 @@ export interface ReadRequest {
 }
 
 /** Turns a raw form into the parameters to validate (e.g. unpacking a signed request object). */
-export type RequestParamsReader = (form: FormParams, client: Client) => Promise<ReadRequest>
+export type RequestParamsReader = (form: FormParams, client: Client) => ReadRequest | Promise<ReadRequest>
 
 /** The default reader: plain parameters only; a `request` object is refused unless a reader handles it. */
-const plainParams: RequestParamsReader = async (form, client) => {
+const plainParams: RequestParamsReader = (form, client) => {
   if (form['request'] !== undefined) {
     throw new OAuthError('invalid_request', { description: 'signed authentication requests are not enabled' })
   }
@@ -53,14 +53,19 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
     if (!settings.deliveryModes.includes(client.deliveryMode)) {
       throw new OAuthError('unauthorized_client', { description: `delivery mode ${client.deliveryMode} is not enabled` })
     }
-    const { params, requestObject } = await readParams(form, client)
+    // Awaited only when the reader is asynchronous (a signed request): a hop less on the common path.
+    const read = readParams(form, client)
+    const { params, requestObject } = isThenable(read) ? await read : read
     const request = validate(params, client)
     const ctx: RequestContext = { client: client.metadata, params: request.params, ...(requestObject === undefined ? {} : { requestObject }) }
-    const user = await resolveUser(request.hint, ctx, { users: settings.users, issuer: settings.issuer, keys: deps.keys })
-    await applyPolicy(request, user, client, ctx, deps)
+    const found = resolveUser(request.hint, ctx, { users: settings.users, issuer: settings.issuer, keys: deps.keys })
+    const user = isThenable(found) ? await found : found
+    const policy = applyPolicy(request, user, client, ctx, deps)
+    if (policy !== undefined) await policy
 
     const record = await persist(request, user, client, deps)
-    await notify(record, client, deps)
+    const notified = notify(record, client, deps)
+    if (notified !== undefined) await notified
     // CIBA §10.2/§12: ping and push clients hear of an expiry too; due at expiresAt, dropped if decided first.
     if (record.deliveryMode !== 'poll') {
       const expiry = await expiryDelivery(record, client, deps)
@@ -75,14 +80,31 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
   }
 }
 
-/** Binding message, user code and the integrator's own risk checks (CIBA Core §7.1). */
-async function applyPolicy(request: AuthenticationRequest, user: ResolvedUser, client: Client, ctx: RequestContext, deps: EndpointDeps): Promise<void> {
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+/**
+ * Binding message, user code and the integrator's own risk checks (CIBA Core §7.1). Synchronous
+ * (`undefined`) when no hook or user code is involved; a promise otherwise.
+ */
+function applyPolicy(request: AuthenticationRequest, user: ResolvedUser, client: Client, ctx: RequestContext, deps: EndpointDeps): Promise<void> | undefined {
   const { hooks, userCodeSupported } = deps.settings
+  const userCode = userCodeSupported && client.metadata.backchannel_user_code_parameter === true
+  if (hooks.validateBindingMessage === undefined && !userCode && hooks.validateRequestContext === undefined) {
+    if (request.bindingMessage !== undefined) validateBindingMessageDefault(request.bindingMessage)
+    return undefined
+  }
+  return applyPolicyHooks(request, user, ctx, deps, userCode)
+}
+
+async function applyPolicyHooks(request: AuthenticationRequest, user: ResolvedUser, ctx: RequestContext, deps: EndpointDeps, userCode: boolean): Promise<void> {
+  const { hooks } = deps.settings
   if (request.bindingMessage !== undefined) {
     if (hooks.validateBindingMessage !== undefined) await hooks.validateBindingMessage(request.bindingMessage, ctx)
     else validateBindingMessageDefault(request.bindingMessage)
   }
-  if (userCodeSupported && client.metadata.backchannel_user_code_parameter === true) {
+  if (userCode) {
     if (request.userCode === undefined) throw new MissingUserCode()
     if (hooks.verifyUserCode === undefined || !(await hooks.verifyUserCode(request.userCode, user, ctx))) throw new InvalidUserCode()
   }
@@ -114,9 +136,14 @@ async function persist(request: AuthenticationRequest, user: ResolvedUser, clien
   throw new Error('could not allocate a unique auth_req_id')
 }
 
-async function notify(record: AuthRequestRecord, client: Client, deps: EndpointDeps): Promise<void> {
+/**
+ * Reaches the user's device through the integrator's notifier. Synchronous (`undefined`) when the
+ * notifier answers without a promise; a failure fails the request (see {@link notifyFailed}).
+ */
+function notify(record: AuthRequestRecord, client: Client, deps: EndpointDeps): Promise<void> | undefined {
+  let result: unknown
   try {
-    await deps.settings.notifier.notify({
+    result = deps.settings.notifier.notify({
       authReqId: record.id,
       sub: record.sub,
       clientId: client.id,
@@ -129,18 +156,27 @@ async function notify(record: AuthRequestRecord, client: Client, deps: EndpointD
       expiresAt: record.expiresAt,
     })
   } catch (error) {
-    if (error instanceof OAuthError) {
-      await deps.storage.transitionAuthRequest(record.id, ['pending'], { status: 'denied', denial: { error: 'transaction_failed' }, clientNotificationToken: undefined, updatedAt: deps.settings.clock() })
-      throw error
-    }
-    // The user was never reached: fail the request so nobody waits for it, and tell the client to retry.
-    deps.events.emit('notifier_error', { authReqId: record.id, error })
-    await deps.storage.transitionAuthRequest(record.id, ['pending'], {
-      status: 'denied',
-      denial: { error: 'transaction_failed', description: 'the authentication device could not be reached' },
-      clientNotificationToken: undefined, // the client got an error response: nothing will be sent
-      updatedAt: deps.settings.clock(),
-    })
-    throw new OAuthError('temporarily_unavailable', { description: 'the user\'s authentication device could not be reached, retry later', headers: { 'retry-after': '5' } })
+    return notifyFailed(record, deps, error)
   }
+  if (!isThenable(result)) return undefined
+  return Promise.resolve(result).then(
+    () => undefined,
+    (error: unknown) => notifyFailed(record, deps, error),
+  )
+}
+
+async function notifyFailed(record: AuthRequestRecord, deps: EndpointDeps, error: unknown): Promise<never> {
+  if (error instanceof OAuthError) {
+    await deps.storage.transitionAuthRequest(record.id, ['pending'], { status: 'denied', denial: { error: 'transaction_failed' }, clientNotificationToken: undefined, updatedAt: deps.settings.clock() })
+    throw error
+  }
+  // The user was never reached: fail the request so nobody waits for it, and tell the client to retry.
+  deps.events.emit('notifier_error', { authReqId: record.id, error })
+  await deps.storage.transitionAuthRequest(record.id, ['pending'], {
+    status: 'denied',
+    denial: { error: 'transaction_failed', description: 'the authentication device could not be reached' },
+    clientNotificationToken: undefined, // the client got an error response: nothing will be sent
+    updatedAt: deps.settings.clock(),
+  })
+  throw new OAuthError('temporarily_unavailable', { description: 'the user\'s authentication device could not be reached, retry later', headers: { 'retry-after': '5' } })
 }

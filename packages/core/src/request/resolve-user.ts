@@ -17,24 +17,31 @@ export interface ResolveUserDeps {
  * An `id_token_hint` must be an ID token this OP signed for this client; its expiry is not
  * enforced, since CIBA §7.1 allows hints from earlier sessions.
  */
-export async function resolveUser(hint: Hint, ctx: RequestContext, deps: ResolveUserDeps): Promise<ResolvedUser> {
-  let user: ResolvedUser | undefined
+export function resolveUser(hint: Hint, ctx: RequestContext, deps: ResolveUserDeps): ResolvedUser | Promise<ResolvedUser> {
   switch (hint.kind) {
-    case 'login_hint':
-      user = await deps.users.findByLoginHint(hint.value, ctx)
-      break
+    case 'login_hint': {
+      // A synchronous directory answers without a promise: one hop less on every request.
+      const found = deps.users.findByLoginHint(hint.value, ctx)
+      return isThenable(found) ? Promise.resolve(found).then(known) : known(found)
+    }
     case 'login_hint_token':
       if (deps.users.findByLoginHintToken === undefined) {
-        throw new OAuthError('invalid_request', { description: 'login_hint_token is not supported by this OP' })
+        return Promise.reject(new OAuthError('invalid_request', { description: 'login_hint_token is not supported by this OP' }))
       }
-      user = await deps.users.findByLoginHintToken(hint.value, ctx)
-      break
+      return Promise.resolve(deps.users.findByLoginHintToken(hint.value, ctx)).then(known)
     case 'id_token_hint':
-      user = { sub: await subjectOfIdTokenHint(hint.value, ctx.client.client_id, deps) }
-      break
+      return subjectOfIdTokenHint(hint.value, ctx.client.client_id, deps).then((sub) => known({ sub }))
   }
-  if (user === undefined || typeof user.sub !== 'string' || user.sub === '') throw new UnknownUserId()
+}
+
+/** The user found, or `unknown_user_id` (CIBA §13) when nobody (or nobody usable) matched. */
+function known(user: ResolvedUser | undefined): ResolvedUser {
+  if (user === undefined || user === null || typeof user.sub !== 'string' || user.sub === '') throw new UnknownUserId()
   return user
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 async function subjectOfIdTokenHint(token: string, clientId: string, deps: ResolveUserDeps): Promise<string> {
