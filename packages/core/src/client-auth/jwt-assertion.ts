@@ -1,4 +1,4 @@
-import { compactVerify, decodeProtectedHeader } from 'jose'
+import { compactVerify } from 'jose'
 import { ClientKeyError, type ClientKeys } from '../clients/client-keys.js'
 import type { Client } from '../clients/registry.js'
 import { OAuthError } from '../errors/oauth-error.js'
@@ -6,6 +6,7 @@ import { ASYMMETRIC_ALGS } from '../keys/signing-keys.js'
 import type { CibaStorage } from '../storage/types.js'
 import type { AssertionVerifier } from './authenticate-client.js'
 import { parseJsonObject } from '../request/json-object.js'
+import { signedJwsAlg } from '../request/signed-jws.js'
 
 /** HMAC algorithms for `client_secret_jwt` (OIDC Core §9). */
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const
@@ -70,16 +71,7 @@ export function createAssertionVerifier(deps: AssertionVerifierDeps): AssertionV
 /** The alg must fit the registered method (and `token_endpoint_auth_signing_alg`, if registered). */
 function checkHeader(assertion: string, client: Client): string {
   if (assertion.length > MAX_ASSERTION_LENGTH) throw invalidClient(`client_assertion is longer than ${MAX_ASSERTION_LENGTH} characters`)
-  const segments = assertion.split('.').length
-  if (segments === 5) throw invalidClient('client_assertion must be a signed JWT, not an encrypted one')
-  if (segments !== 3) throw invalidClient('client_assertion is not a compact JWS')
-  let alg: unknown
-  try {
-    alg = decodeProtectedHeader(assertion).alg
-  } catch {
-    throw invalidClient('client_assertion has a malformed JOSE header')
-  }
-  if (typeof alg !== 'string' || alg === 'none') throw invalidClient('client_assertion must be signed; alg none is not allowed')
+  const alg = signedJwsAlg(assertion, 'client_assertion', invalidClient)
   const allowed: readonly string[] = client.authMethod === 'client_secret_jwt' ? HMAC_ALGS : ASYMMETRIC_ALGS
   if (!allowed.includes(alg)) {
     throw invalidClient(`client_assertion alg ${/^[\w-]{1,16}$/.test(alg) ? alg : '(invalid)'} does not fit the registered method ${client.authMethod}`)

@@ -1,4 +1,3 @@
-import { decodeProtectedHeader } from 'jose'
 import { ClientKeyError, type ClientKeys } from '../clients/client-keys.js'
 import type { Client } from '../clients/registry.js'
 import { OAuthError } from '../errors/oauth-error.js'
@@ -6,6 +5,7 @@ import type { CibaStorage } from '../storage/types.js'
 import type { ReadRequest } from '../endpoints/backchannel-authentication.js'
 import type { FormParams } from './form.js'
 import { parseJsonObject } from './json-object.js'
+import { signedJwsAlg } from './signed-jws.js'
 
 /** What reading a signed authentication request needs. */
 export interface RequestObjectDeps {
@@ -104,17 +104,7 @@ export type RequestObjectReader = ReturnType<typeof createRequestObjectReader>
 
 /** Compact JWS only; never `none`, HMAC, or an alg other than the client's registered one. */
 function checkHeader(jws: string, registeredAlg: string, supportedAlgs: readonly string[]): string {
-  const segments = jws.split('.').length
-  if (segments === 5) throw invalid('request object must be a signed JWT (JWS); encrypted request objects (JWE) are not supported')
-  if (segments !== 3) throw invalid('request object is not a compact JWS')
-  let alg: unknown
-  try {
-    alg = decodeProtectedHeader(jws).alg
-  } catch {
-    throw invalid('request object has a malformed JOSE header')
-  }
-  if (typeof alg !== 'string') throw invalid('request object header has no alg')
-  if (alg === 'none') throw invalid('request object must be signed; alg none is not allowed')
+  const alg = signedJwsAlg(jws, 'request object', invalid)
   if (alg.startsWith('HS')) throw invalid('request object must be signed with the client\'s private key; HMAC algorithms are not allowed')
   if (!supportedAlgs.includes(alg)) throw invalid('request object alg is not supported by this OP')
   if (alg !== registeredAlg) {
