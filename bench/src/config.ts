@@ -4,6 +4,8 @@
  * implementation differs.
  */
 
+import type { ProviderConfig } from '@ciba-kit/core'
+
 /** Issuer every target announces (ID tokens are verified against it). */
 export const ISSUER = 'https://op.bench.test'
 
@@ -34,6 +36,28 @@ export const POLL_INTERVAL = 5
 
 /** The backchannel authentication request body used everywhere (CIBA Core §7.1). */
 export const BC_AUTH_BODY = `scope=openid&login_hint=${USER}&binding_message=W4SCT`
+
+/**
+ * What every in-process ciba-kit provider of the bench shares with the HTTP targets: issuer,
+ * clients, user, a notifier that reaches nobody, and the poll interval. Callers add keys, storage,
+ * clock and whatever they vary.
+ */
+export function benchProviderBase(): Pick<ProviderConfig, 'issuer' | 'clients' | 'users' | 'notifier' | 'polling'> {
+  return {
+    issuer: ISSUER,
+    clients: Object.values(CLIENTS).map((c) => ({
+      client_id: c.id,
+      client_secret: c.secret,
+      token_endpoint_auth_method: 'client_secret_basic' as const,
+      grant_types: [CIBA_GRANT, 'refresh_token'],
+      backchannel_token_delivery_mode: 'poll' as const,
+      id_token_signed_response_alg: c.alg,
+    })),
+    users: { findByLoginHint: (hint) => (hint === USER ? { sub: USER } : undefined), claims: (sub) => ({ sub }) },
+    notifier: { notify() {} },
+    polling: { interval: POLL_INTERVAL },
+  }
+}
 
 /** `Authorization: Basic ...` for a client (RFC 6749 §2.3.1: form-urlencoded id and secret). */
 export function basicAuth(client: BenchClient): string {

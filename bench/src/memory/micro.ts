@@ -8,25 +8,14 @@ import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { parseArgs } from 'node:util'
 import { createProvider, type CibaProvider } from '@ciba-kit/core'
-import { CIBA_GRANT, CLIENTS, ISSUER, POLL_INTERVAL, USER } from '../config.js'
+import { POLL_INTERVAL, USER, benchProviderBase } from '../config.js'
 import { generateKeys } from '../keys.js'
 import { IdArena, authenticate, poll } from './drive.js'
 
 const { values: args } = parseArgs({ options: { profile: { type: 'string' }, n: { type: 'string', default: '20000' } } })
 const N = Number(args.n)
 let now = Math.floor(Date.now() / 1000)
-const provider: CibaProvider = createProvider({
-  issuer: ISSUER,
-  signingKeys: await generateKeys(),
-  clients: Object.values(CLIENTS).map((c) => ({
-    client_id: c.id, client_secret: c.secret, token_endpoint_auth_method: 'client_secret_basic' as const,
-    grant_types: [CIBA_GRANT, 'refresh_token'], backchannel_token_delivery_mode: 'poll' as const, id_token_signed_response_alg: c.alg,
-  })),
-  users: { findByLoginHint: (hint) => (hint === USER ? { sub: USER } : undefined), claims: (sub) => ({ sub }) },
-  notifier: { notify() {} },
-  polling: { interval: POLL_INTERVAL },
-  clock: () => now,
-})
+const provider: CibaProvider = createProvider({ ...benchProviderBase(), signingKeys: await generateKeys(), clock: () => now })
 await provider.ready()
 
 async function cpuPerCall(label: string, n: number, op: (i: number) => Promise<unknown>): Promise<void> {

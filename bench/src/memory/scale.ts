@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util'
 import Koa from 'koa'
 import { createProvider, MemoryStorage, type CibaProvider } from '@ciba-kit/core'
 import { cibaKoa } from '@ciba-kit/koa'
-import { CIBA_GRANT, CLIENTS, ISSUER, POLL_INTERVAL, USER, basicAuth } from '../config.js'
+import { CLIENTS, POLL_INTERVAL, basicAuth, benchProviderBase } from '../config.js'
 import { generateKeys } from '../keys.js'
 import { median } from '../report.js'
 import { IdArena, authenticate, drive, poll, settledHeap, type DriveStats } from './drive.js'
@@ -43,16 +43,9 @@ let now = Math.floor(Date.now() / 1000)
 const clock = (): number => now
 const storage = new MemoryStorage({ clock })
 const provider: CibaProvider = createProvider({
-  issuer: ISSUER,
+  ...benchProviderBase(),
   signingKeys: await generateKeys(),
   storage,
-  clients: Object.values(CLIENTS).map((c) => ({
-    client_id: c.id, client_secret: c.secret, token_endpoint_auth_method: 'client_secret_basic' as const,
-    grant_types: [CIBA_GRANT, 'refresh_token'], backchannel_token_delivery_mode: 'poll' as const, id_token_signed_response_alg: c.alg,
-  })),
-  users: { findByLoginHint: (hint) => (hint === USER ? { sub: USER } : undefined), claims: (sub) => ({ sub }) },
-  notifier: { notify() {} },
-  polling: { interval: POLL_INTERVAL },
   requestedExpiry: { default: EXPIRY, max: EXPIRY },
   clock,
 })
@@ -101,15 +94,18 @@ async function pollThroughput(): Promise<DriveStats[]> {
   return runs
 }
 
-/** The same polls over HTTP through the Koa adapter, in epochs of distinct ids (see http-drive.ts). */
-async function httpPollThroughput(): Promise<DriveStats[]> {
+/**
+ * Polls of distinct ids over HTTP to the server on `toPort`, in epochs (see http-drive.ts);
+ * `nextEpoch` runs before each repeat and between epochs, with nothing in flight.
+ */
+async function pollsOverHttp(toPort: number, nextEpoch: () => void): Promise<DriveStats[]> {
   const runs: DriveStats[] = []
   for (let r = 0; r < REPEATS; r += 1) {
     let order = ids.permutation()
-    now += POLL_INTERVAL
+    nextEpoch()
     runs.push(
       await pollOverHttp({
-        port,
+        port: toPort,
         authorization: basicAuth(CLIENTS.ES256),
         connections: 16,
         polls: HTTP_POLLS,
@@ -119,14 +115,18 @@ async function httpPollThroughput(): Promise<DriveStats[]> {
           if (i > 0 && at === 0) order = ids.permutation()
           return ids.get(order[at] as number)
         },
-        nextEpoch: () => {
-          now += POLL_INTERVAL
-        },
+        nextEpoch,
       }),
     )
   }
   return runs
 }
+
+/** The polls through ciba-kit's Koa adapter; the clock moves on by `interval` between epochs. */
+const httpPollThroughput = (): Promise<DriveStats[]> =>
+  pollsOverHttp(port, () => {
+    now += POLL_INTERVAL
+  })
 
 /**
  * Control: the same ids in a bare `Map` (one small object each, no ciba-kit code), looked up at
@@ -158,24 +158,8 @@ async function controlFigures(): Promise<{ lookupNs: number; http: DriveStats[] 
   for (let i = 0; i < LOOKUPS; i += 1) sink += control.get(ids.get(order[i % order.length] as number))?.expiresAt ?? 0
   const lookupNs = Number(process.hrtime.bigint() - started) / LOOKUPS
   if (sink < 0) throw new Error('unreachable')
-  const http: DriveStats[] = []
-  for (let r = 0; r < REPEATS; r += 1) {
-    let at = ids.permutation()
-    http.push(
-      await pollOverHttp({
-        port: controlPort,
-        authorization: basicAuth(CLIENTS.ES256),
-        connections: 16,
-        polls: HTTP_POLLS,
-        epoch: Math.min(HTTP_EPOCH, ids.length),
-        id: (i) => {
-          if (i > 0 && i % at.length === 0) at = ids.permutation()
-          return ids.get(at[i % at.length] as number)
-        },
-        nextEpoch: () => {},
-      }),
-    )
-  }
+  // The bare app keeps no poll times: no clock to move on.
+  const http = await pollsOverHttp(controlPort, () => {})
   return { lookupNs, http }
 }
 

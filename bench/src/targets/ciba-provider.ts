@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { createProvider, MemoryStorage, type CibaProvider, type CibaStorage } from '@ciba-kit/core'
 import { RedisStorage, connectRedisStorage } from '@ciba-kit/storage-redis'
-import { BC_AUTH_BODY, CIBA_GRANT, CLIENTS, ISSUER, POLL_INTERVAL, STORAGE_ENV, USER, basicAuth, keysFromEnv, redisUrl } from '../config.js'
+import { BC_AUTH_BODY, CLIENTS, STORAGE_ENV, USER, basicAuth, benchProviderBase, keysFromEnv, redisUrl } from '../config.js'
 import type { Control } from './serve.js'
 
 /** Lifetime (s) of the pending requests seeded for the poll scenarios. */
@@ -40,25 +40,7 @@ async function storage(): Promise<CibaStorage> {
 
 /** Build the provider and the bench control operations that drive it in-process. */
 export async function benchProvider(): Promise<{ provider: CibaProvider; control: Control }> {
-  const provider = createProvider({
-    issuer: ISSUER,
-    signingKeys: keysFromEnv(),
-    storage: await storage(),
-    clients: Object.values(CLIENTS).map((c) => ({
-      client_id: c.id,
-      client_secret: c.secret,
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: [CIBA_GRANT, 'refresh_token'],
-      backchannel_token_delivery_mode: 'poll',
-      id_token_signed_response_alg: c.alg,
-    })),
-    users: {
-      findByLoginHint: (hint) => (hint === USER ? { sub: USER } : undefined),
-      claims: (sub) => ({ sub }),
-    },
-    notifier: { notify() {} },
-    polling: { interval: POLL_INTERVAL },
-  })
+  const provider = createProvider({ ...benchProviderBase(), signingKeys: keysFromEnv(), storage: await storage() })
   provider.on('server_error', ({ error }) => console.error('ciba-kit server_error:', error))
   await provider.ready()
 
