@@ -6,7 +6,7 @@
  * polled sooner than `interval` (which would measure `slow_down` instead).
  */
 import { connect, type Socket } from 'node:net'
-import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { formPost, ResponseReader } from '../loadgen/http-load.js'
 import { pollBody } from '../loadgen/scenarios.js'
 import type { DriveStats } from './drive.js'
@@ -44,15 +44,6 @@ export async function pollOverHttp(options: HttpPollOptions): Promise<DriveStats
   let epochEnd = Math.min(options.epoch, options.polls)
   let wrong = 0
   let maxOpMs = 0
-  let gcMs = 0
-  let gcs = 0
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      gcMs += entry.duration
-      gcs += 1
-    }
-  })
-  gcObserver.observe({ entryTypes: ['gc'] })
   const started = performance.now()
   const cpu = process.cpuUsage()
   await new Promise<void>((resolve, reject) => {
@@ -93,8 +84,6 @@ export async function pollOverHttp(options: HttpPollOptions): Promise<DriveStats
   const elapsed = (performance.now() - started) / 1000
   const { user, system } = process.cpuUsage(cpu)
   delay.disable()
-  gcObserver.disconnect()
-  if (process.env.CIBA_BENCH_GC_DEBUG) console.log(`  gc: ${gcs} collections, ${gcMs.toFixed(0)} ms in ${elapsed.toFixed(2)} s`)
   for (const socket of sockets) socket.destroy()
   const n = options.polls
   return { ops: n, opsPerSec: n / elapsed, cpuMicrosPerOp: (user + system) / n, maxOpMs, maxLoopDelayMs: delay.max / 1e6, wrong }

@@ -10,6 +10,7 @@ import { resolveUser } from '../request/resolve-user.js'
 import type { AuthRequestRecord } from '../storage/types.js'
 import { expiryDelivery } from '../delivery/outbox.js'
 import type { EndpointDeps } from './deps.js'
+import { isThenable } from '../thenable.js'
 
 /** What a {@link RequestParamsReader} found: the parameters to validate, and a signed request's claims. */
 export interface ReadRequest {
@@ -80,9 +81,6 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
   }
 }
 
-function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function'
-}
 
 /**
  * Binding message, user code and the integrator's own risk checks (CIBA Core §7.1). Synchronous

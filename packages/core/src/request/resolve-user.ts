@@ -3,6 +3,7 @@ import type { RequestContext, ResolvedUser, UserResolver } from '../config.js'
 import { OAuthError, UnknownUserId } from '../errors/oauth-error.js'
 import type { KeySet } from '../keys/signing-keys.js'
 import type { Hint } from './authentication-request.js'
+import { isThenable } from '../thenable.js'
 
 /** What user resolution needs. */
 export interface ResolveUserDeps {
@@ -40,9 +41,6 @@ function known(user: ResolvedUser | undefined): ResolvedUser {
   return user
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function'
-}
 
 async function subjectOfIdTokenHint(token: string, clientId: string, deps: ResolveUserDeps): Promise<string> {
   const invalid = (why: string) => new OAuthError('invalid_request', { description: `id_token_hint ${why}` })
