@@ -3,7 +3,7 @@ import { FlowRegistry, newNotificationToken } from './client-flows.js'
 import { DemoClientError, backchannelAuthenticate, discover, type OpMetadata } from './client-oauth.js'
 import { renderClientPage } from './client-page.js'
 import { DEMO_NOTIFICATION_PATH, type DemoClientCredentials, type DemoDeliveryMode } from './demo-config.js'
-import { BodyError, type NodeHandler, openEventStream, readBody, requestUrl, sendEmpty, sendError, sendJson, sendPage } from './http.js'
+import { BodyError, type NodeHandler, methodNotAllowed, openEventStream, readBody, requestUrl, sendEmpty, sendError, sendJson, sendPage } from './http.js'
 
 /** Options of {@link createDemoClient}. */
 export interface DemoClientOptions {
@@ -160,9 +160,4 @@ export function createDemoClient(options: DemoClientOptions): DemoClient {
       flows.close()
     },
   }
-}
-
-function methodNotAllowed(res: ServerResponse, allow: string): true {
-  sendEmpty(res, 405, { allow })
-  return true
 }

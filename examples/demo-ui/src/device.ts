@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AuthenticationNotice, Notifier } from '@ciba-kit/core'
 import { DEMO_USERS, type DemoUser } from './demo-config.js'
 import { renderDevicePage } from './device-page.js'
-import { type NodeHandler, openEventStream, requestUrl, sendEmpty, sendError, sendJson, sendPage } from './http.js'
+import { type NodeHandler, methodNotAllowed, openEventStream, requestUrl, sendEmpty, sendError, sendJson, sendPage } from './http.js'
 
 /** What the user decided on the device, as `provider.approve()` takes it (OIDC Core §2). */
 export interface DeviceApproval {
@@ -229,9 +229,4 @@ export function createDemoDevice(options: DemoDeviceOptions = {}): DemoDevice {
       subscribers.clear()
     },
   }
-}
-
-function methodNotAllowed(res: ServerResponse, allow: string): true {
-  sendEmpty(res, 405, { allow })
-  return true
 }

@@ -30,6 +30,12 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
   res.end()
 }
 
+/** 405 with the `Allow` header; `true` so a route can `return methodNotAllowed(...)` as handled. */
+export function methodNotAllowed(res: ServerResponse, allow: string): true {
+  sendEmpty(res, 405, { allow })
+  return true
+}
+
 /** Writes one of the demo HTML pages. */
 export function sendPage(res: ServerResponse, html: string): void {
   res.writeHead(200, {
