@@ -9,7 +9,7 @@ export type { RegistrationConfig, InitialAccessTokenVerifier } from './clients/r
 export type { Approval, Denial, DecisionResult } from './grant/decide.js'
 export { ProviderEventBus, type ProviderEvents } from './events.js'
 export * from './http/types.js'
-export { handleNodeRequest, readBody, stripPrefix, type NodeHandlerResult, type NodeHandlerTarget } from './http/node.js'
+export { handleNodeRequest, readBody, servedPath, stripPrefix, type NodeHandlerResult, type NodeHandlerTarget } from './http/node.js'
 export { createFetchHandler, readFetchBody, toFetchResponse, type FetchHandler, type FetchHandlerOptions } from './http/fetch.js'
 export { selectEndpoints, type EndpointKey } from './http/select-endpoints.js'
 export { mergeDiscoveryMetadata, type DiscoveryDocument } from './endpoints/merge-metadata.js'

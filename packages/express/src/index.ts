@@ -1,4 +1,4 @@
-import { handleNodeRequest, selectEndpoints, stripPrefix, type CibaProvider, type EndpointKey } from '@ciba-kit/core'
+import { handleNodeRequest, selectEndpoints, servedPath, type CibaProvider, type EndpointKey } from '@ciba-kit/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
 /** Options for {@link cibaExpress}. */
@@ -20,8 +20,8 @@ export interface CibaExpressOptions {
 export function cibaExpress(provider: CibaProvider, options: CibaExpressOptions = {}): RequestHandler {
   const target = selectEndpoints(provider, options.endpoints)
   return function cibaKit(req: Request, res: Response, next: NextFunction): void {
-    const path = stripPrefix(req.path, options.prefix)
-    if (path === undefined || !target.matches(path)) return next()
+    const path = servedPath(target, req.path, options.prefix)
+    if (path === undefined) return next()
     handleNodeRequest(target, req, path, req.body).then((result) => {
       if (result.kind === 'pass') {
         if (result.body !== undefined) {

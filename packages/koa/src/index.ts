@@ -1,4 +1,4 @@
-import { handleNodeRequest, selectEndpoints, stripPrefix, type CibaProvider, type EndpointKey } from '@ciba-kit/core'
+import { handleNodeRequest, selectEndpoints, servedPath, type CibaProvider, type EndpointKey } from '@ciba-kit/core'
 import type { Middleware } from 'koa'
 
 /** Options for {@link cibaKoa}. */
@@ -20,8 +20,8 @@ export interface CibaKoaOptions {
 export function cibaKoa(provider: CibaProvider, options: CibaKoaOptions = {}): Middleware {
   const target = selectEndpoints(provider, options.endpoints)
   return async function cibaKit(ctx, next) {
-    const path = stripPrefix(ctx.path, options.prefix)
-    if (path === undefined || !target.matches(path)) return next()
+    const path = servedPath(target, ctx.path, options.prefix)
+    if (path === undefined) return next()
     const request = ctx.request as { body?: unknown }
     const result = await handleNodeRequest(target, ctx.req, path, request.body)
     if (result.kind === 'pass') {

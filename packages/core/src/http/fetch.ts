@@ -1,6 +1,6 @@
 import { OAuthError } from '../errors/oauth-error.js'
 import type { CibaProvider } from '../provider.js'
-import { stripPrefix } from './node.js'
+import { servedPath } from './node.js'
 import { selectEndpoints, type EndpointKey } from './select-endpoints.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from './types.js'
 import { readStreamLimited } from './read-stream.js'
@@ -50,8 +50,8 @@ export function createFetchHandler(provider: CibaProvider, options: FetchHandler
   const clonePath = options.handBackTokenBody === false ? undefined : provider.settings.routes.token
   return async function cibaFetch(request: Request): Promise<Response | undefined> {
     const { pathname, query } = splitUrl(request.url)
-    const path = stripPrefix(pathname, options.prefix)
-    if (path === undefined || !target.matches(path)) return undefined
+    const path = servedPath(target, pathname, options.prefix)
+    if (path === undefined) return undefined
     const method = request.method
     let body: Uint8Array | undefined
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {

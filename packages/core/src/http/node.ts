@@ -16,10 +16,12 @@ export type NodeHandlerResult =
   | { readonly kind: 'pass'; readonly body?: Readonly<Record<string, string>> | undefined }
 
 /**
- * The whole per-request work of a Node framework adapter (Express, Koa, plain `http`): strip the
- * mount prefix, read the body unless the host already parsed it (bounded by `bodyLimit`), call
- * the provider, and tell the adapter whether to write the response or pass to the host. When it
- * passes after reading the body, it returns the parsed form so the host's parsers need not.
+ * The whole per-request work of a Node framework adapter (Express, Koa, plain `http`) once
+ * {@link servedPath} has found the request to be the provider's: read the body unless the host
+ * already parsed it (bounded by `bodyLimit`), call the provider, and tell the adapter whether to
+ * write the response or pass to the host. When it passes after reading the body, it returns the
+ * parsed form so the host's parsers need not. `path` is relative to the mount point; a path the
+ * provider does not serve passes untouched (a guard for callers that skip {@link servedPath}).
  */
 export async function handleNodeRequest(
   target: NodeHandlerTarget,
@@ -105,6 +107,16 @@ function formForHost(body: Uint8Array): Record<string, string> | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * The path, relative to the mount `prefix`, of a request `target` serves; `undefined` when the
+ * request is the host's (outside the prefix, or not one of the provider's endpoints). Cheap, no
+ * I/O: every adapter asks this first, so the host's own requests cost it nothing more.
+ */
+export function servedPath(target: Pick<NodeHandlerTarget, 'matches'>, path: string, prefix: string | undefined): string | undefined {
+  const relative = stripPrefix(path, prefix)
+  return relative !== undefined && target.matches(relative) ? relative : undefined
 }
 
 /** Strips a mount prefix (`/oidc`) from a path; `undefined` when the path is outside it. */
