@@ -15,6 +15,8 @@
  *   --source              run the ciba-kit packages from TypeScript sources (default: build
  *                         them with `tsc -b` and run their dist/, as an integrator would)
  *   --no-write            do not write bench/results/latest.{md,json}
+ *   --no-pin              do not pin the targets and the load generator to separate cores
+ *                         (see src/pinning.ts; pinned by default where taskset exists)
  */
 import { fork } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
@@ -29,6 +31,7 @@ import { renderMarkdown, type RunData } from './report.js'
 import { CHILD_EXEC_ARGV, TARGETS, startTarget, stopChild, type RunningTarget, type TargetDef } from './targets.js'
 import type { CellResult, CellSpec, LoadgenReply, LoadgenRequest, ScenarioId } from './types.js'
 import { availableTargets } from './availability.js'
+import { describePinning, pin, planPinning } from './pinning.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -40,6 +43,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     profile: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
   },
 })
@@ -75,11 +79,17 @@ const running: RunningTarget[] = []
 for (const def of defs) {
   running.push(await startTarget(def, keys, args.source))
 }
+const pinning = planPinning(!args['no-pin'])
 const loadgen = fork(fileURLToPath(new URL('./loadgen/main.ts', import.meta.url)), [], {
   execArgv: CHILD_EXEC_ARGV,
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 })
 await new Promise<void>((resolve) => loadgen.once('message', () => resolve()))
+if (typeof pinning !== 'string') {
+  for (const target of running) pin(target.child.pid!, pinning.targetCpu)
+  pin(loadgen.pid!, pinning.otherCpus)
+  pin(process.pid, pinning.otherCpus)
+}
 
 let nextId = 0
 const pending = new Map<number, { resolve(r: LoadgenReply): void; reject(e: Error): void }>()
@@ -198,7 +208,7 @@ const data: RunData = {
     node: process.version,
     cpu: `${cpus()[0]?.model ?? '?'} × ${cpus().length}`,
     'load average before / after': `${loadAvgBefore} / ${loadavg().map((n) => n.toFixed(2)).join(' ')}`,
-    settings: `${rounds} rounds + warm-up, ${duration} s per cell, ${connections} connections, pipelining 1${args.quick ? ' (--quick)' : ''}; ciba-kit from ${args.source ? 'TypeScript sources (tsx)' : 'built dist/'}`,
+    settings: `${rounds} rounds + warm-up, ${duration} s per cell, ${connections} connections, pipelining 1${args.quick ? ' (--quick)' : ''}; ciba-kit from ${args.source ? 'TypeScript sources (tsx)' : 'built dist/'}; ${describePinning(pinning)}`,
     'poll pool (distinct pending ids per poll cell)': [...pollPool].map(([k, v]) => `${k} ${v}`).join(', '),
     'target memory at end': memory.join('; '),
     'wall time': `${((Date.now() - started) / 1000).toFixed(0)} s`,
