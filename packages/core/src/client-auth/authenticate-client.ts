@@ -2,7 +2,7 @@ import type { ClientRegistry, Client } from '../clients/registry.js'
 import { OAuthError } from '../errors/oauth-error.js'
 import { headerValue, type NeutralRequest } from '../http/types.js'
 import type { FormParams } from '../request/form.js'
-import { secretMatchesDigest } from '../tokens/hashes.js'
+import { secretMatchesBytes } from '../tokens/hashes.js'
 import { parseBasicCredentials } from './client-secret-basic.js'
 
 /** The JWT client assertion type (RFC 7523 §2.2). */
@@ -79,7 +79,7 @@ export async function authenticateClient(req: NeutralRequest, form: FormParams, 
  * `verifySecret` otherwise (the host's hash comparison). Only a literal `true` authenticates.
  */
 async function secretMatches(client: Client, presented: string): Promise<boolean> {
-  if (client.secretDigest !== undefined) return secretMatchesDigest(presented, client.secretDigest)
+  if (client.secretBytes !== undefined) return secretMatchesBytes(presented, client.secretBytes)
   if (client.verifySecret !== undefined) return (await client.verifySecret(presented)) === true
   return false
 }

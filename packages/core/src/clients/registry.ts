@@ -2,7 +2,6 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { CIBA_GRANT_TYPE, type ClientLookup, type SecretVerifier } from '../config.js'
 import type { CibaStorage, ClientRecord, DeliveryMode } from '../storage/types.js'
 import { clientMetadataSchema, type ClientMetadata, type TokenEndpointAuthMethod } from './metadata.js'
-import { secretDigest } from '../tokens/hashes.js'
 import { isAllowedOutboundUrl } from '../http/outbound-url.js'
 
 /** A client as the endpoints use it: metadata with defaults applied, plus derived lookups. */
@@ -17,8 +16,8 @@ export interface Client {
   readonly allowedScopes: ReadonlySet<string> | undefined
   /** The shared secret, for `client_secret_*` methods (`client_secret_jwt` needs the value). */
   readonly secret: string | undefined
-  /** SHA-256 of `secret`, computed once, for the constant-time comparison at every request. */
-  readonly secretDigest: Buffer | undefined
+  /** `secret` as UTF-8 bytes, encoded once, for the constant-time comparison at every request. */
+  readonly secretBytes: Buffer | undefined
   /** A host client's verifier, used instead of `secret` (see `HostClient.verifySecret`). */
   readonly verifySecret?: SecretVerifier | undefined
   readonly source: 'static' | 'registered' | 'host'
@@ -127,7 +126,7 @@ export function normalizeClient(
     idTokenAlg,
     allowedScopes: input.scope === undefined ? undefined : new Set(input.scope.split(' ').filter(Boolean)),
     secret: input.client_secret,
-    secretDigest: input.client_secret === undefined ? undefined : secretDigest(input.client_secret),
+    secretBytes: input.client_secret === undefined ? undefined : Buffer.from(input.client_secret, 'utf8'),
     ...(verifySecret === undefined ? {} : { verifySecret }),
     source,
   })

@@ -111,27 +111,39 @@ async function applyPolicyHooks(request: AuthenticationRequest, user: ResolvedUs
 
 async function persist(request: AuthenticationRequest, user: ResolvedUser, client: Client, deps: EndpointDeps): Promise<AuthRequestRecord> {
   const { settings, storage } = deps
+  // A secret the OP must send back later: stored sealed, never in the clear.
+  const sealedToken = request.clientNotificationToken === undefined ? undefined : await deps.sealer.seal(request.clientNotificationToken)
   const now = settings.clock()
-  const base = {
+  // A 256-bit id collides only through a broken generator; one retry guards an injected one.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const record = pendingRecord(settings.generateId(), request, user, client, now, settings.interval, sealedToken)
+    if (await storage.createAuthRequest(record, settings.expiredRetention)) return record
+  }
+  throw new Error('could not allocate a unique auth_req_id')
+}
+
+/**
+ * A new pending request, frozen (its acr_values too), without members for absent values. Deeply
+ * frozen, it is stored as it is: nothing the endpoint still holds could change the stored record.
+ */
+function pendingRecord(
+  id: string, request: AuthenticationRequest, user: ResolvedUser, client: Client, now: number, interval: number, sealedToken: string | undefined,
+): AuthRequestRecord {
+  const record: { -readonly [K in keyof AuthRequestRecord]: AuthRequestRecord[K] } = {
+    id,
     clientId: client.id,
-    status: 'pending' as const,
+    status: 'pending',
     sub: user.sub,
     scope: request.scope.join(' '),
     deliveryMode: client.deliveryMode!,
     createdAt: now,
     expiresAt: now + request.expiresIn,
-    interval: settings.interval,
-    ...(request.acrValues === undefined ? {} : { acrValues: request.acrValues }),
-    ...(request.bindingMessage === undefined ? {} : { bindingMessage: request.bindingMessage }),
-    // A secret the OP must send back later: stored sealed, never in the clear.
-    ...(request.clientNotificationToken === undefined ? {} : { clientNotificationToken: await deps.sealer.seal(request.clientNotificationToken) }),
+    interval,
   }
-  // A 256-bit id collides only through a broken generator; one retry guards an injected one.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const record: AuthRequestRecord = { id: settings.generateId(), ...base }
-    if (await storage.createAuthRequest(record, settings.expiredRetention)) return record
-  }
-  throw new Error('could not allocate a unique auth_req_id')
+  if (request.acrValues !== undefined) record.acrValues = Object.freeze(request.acrValues)
+  if (request.bindingMessage !== undefined) record.bindingMessage = request.bindingMessage
+  if (sealedToken !== undefined) record.clientNotificationToken = sealedToken
+  return Object.freeze(record)
 }
 
 /**

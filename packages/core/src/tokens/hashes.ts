@@ -43,14 +43,27 @@ export function tokenId(value: string): string {
   return digest('sha256', value, 'base64url')
 }
 
-/** SHA-256 of a secret, for {@link secretMatchesDigest}. */
-export function secretDigest(secret: string): Buffer {
+/** SHA-256 of a secret, for {@link secretsEqual}. */
+function secretDigest(secret: string): Buffer {
   return digest('sha256', secret, 'buffer')
 }
 
-/** Constant-time check of a presented secret against the digest of the expected one. */
-export function secretMatchesDigest(presented: string, digest: Buffer): boolean {
-  return timingSafeEqual(secretDigest(presented), digest)
+/**
+ * Constant-time check of a presented secret against the expected one's UTF-8 bytes (a client
+ * secret, at every authenticated request). Both are zero-padded to the longer of the two lengths
+ * and compared with `timingSafeEqual`, so the time depends neither on the secret's content nor on
+ * how much of it a guess gets right; what a guess can learn is only whether it is longer than the
+ * secret. The lengths must then agree too (a padded match of a shorter guess is no match). A
+ * fraction of the cost of hashing both sides, with the same guarantee for the content.
+ */
+export function secretMatchesBytes(presented: string, expected: Buffer): boolean {
+  const length = Buffer.byteLength(presented, 'utf8')
+  const size = Math.max(length, expected.length)
+  const given = Buffer.alloc(size)
+  given.write(presented, 'utf8')
+  // Buffer.concat fills the space past the expected bytes with zeros.
+  const wanted = size === expected.length ? expected : Buffer.concat([expected], size)
+  return timingSafeEqual(given, wanted) && length === expected.length
 }
 
 /**
