@@ -1,10 +1,13 @@
 /**
- * CPU pinning (Linux `taskset`): every target on one core, the load generator and the orchestrator
- * on the others. Unpinned, the scheduler places a target's main thread, its GC helpers and the load
- * generator wherever it likes, and a run's ratios moved by ±15% with where the processes happened to
- * land; pinned, each target has a core of its own and its CPU time per request is its own work.
- * Every target gets the same core, so no target is favoured. Skipped (with a note in the report)
- * where `taskset` is missing or the machine has a single core.
+ * CPU pinning (`pnpm bench --pin`, Linux `taskset`): every target on one core, the load generator
+ * and the orchestrator on the others. Unpinned (the default), the scheduler places a target's main
+ * thread, its GC helpers, its thread pool and the load generator wherever it likes, and the ratio
+ * of two targets moved by up to ±10% from run to run with where the processes happened to land;
+ * pinned, it moves less. But pinned, a target's GC helpers and thread pool (where jose signs ID
+ * tokens) share its one core: the run measures work per core, not what a server does with a
+ * 2-core machine, and the ratios shift (measured on the same machine and code: ES256 flows
+ * 2.68x oidc-provider pinned against about 3x unpinned). Hence opt-in. Every target gets the same
+ * core, so no target is favoured. Skipped (noted in the report) without taskset or a second core.
  */
 import { execFileSync } from 'node:child_process'
 import { cpus } from 'node:os'
@@ -18,7 +21,7 @@ export interface Pinning {
 
 /** Where the processes go, or why they are not pinned. */
 export function planPinning(enabled: boolean): Pinning | string {
-  if (!enabled) return 'not pinned (--no-pin)'
+  if (!enabled) return 'not pinned'
   const count = cpus().length
   if (count < 2) return 'not pinned (one core)'
   try {

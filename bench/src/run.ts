@@ -15,8 +15,9 @@
  *   --source              run the ciba-kit packages from TypeScript sources (default: build
  *                         them with `tsc -b` and run their dist/, as an integrator would)
  *   --no-write            do not write bench/results/latest.{md,json}
- *   --no-pin              do not pin the targets and the load generator to separate cores
- *                         (see src/pinning.ts; pinned by default where taskset exists)
+ *   --pin                 pin every target to one core and the load generator to the other
+ *                         (see src/pinning.ts): steadier figures, but each target then has a
+ *                         single core for its GC helpers and thread pool too
  */
 import { fork } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
@@ -43,7 +44,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     profile: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
-    'no-pin': { type: 'boolean', default: false },
+    pin: { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
   },
 })
@@ -79,7 +80,7 @@ const running: RunningTarget[] = []
 for (const def of defs) {
   running.push(await startTarget(def, keys, args.source))
 }
-const pinning = planPinning(!args['no-pin'])
+const pinning = planPinning(args.pin)
 const loadgen = fork(fileURLToPath(new URL('./loadgen/main.ts', import.meta.url)), [], {
   execArgv: CHILD_EXEC_ARGV,
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
