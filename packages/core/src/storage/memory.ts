@@ -21,28 +21,75 @@ export interface MemoryStorageOptions {
 }
 
 /**
- * A stored authentication request: the frozen record, and the time of its latest poll kept beside
- * it. A poll writes that number in place instead of storing a new record, which at a million
- * pending requests would be promoted into the old generation, to be marked and swept by major GCs.
+ * A stored authentication request: the record's members and the time it may be removed, in one
+ * private, mutable object. A poll writes `lastPolledAt` in place (a new record per poll would, at a
+ * million pending requests, be promoted into the old generation, to be marked and swept by major
+ * GCs), and one object per request (not a record and a wrapper around it) is what a major GC marks
+ * and what a poll reads from memory. Callers only ever get frozen snapshots.
  */
-class AuthRequestEntry {
-  /** The latest poll: the record's own at first, then whatever the polls write here (a number). */
-  polledAt: number | undefined
+class StoredAuthRequest {
+  id: string
+  clientId: string
+  status: AuthRequestStatus
+  sub: string
+  scope: string
+  deliveryMode: AuthRequestRecord['deliveryMode']
+  acrValues: AuthRequestRecord['acrValues']
+  bindingMessage: string | undefined
+  clientNotificationToken: string | undefined
+  claimsRequest: AuthRequestRecord['claimsRequest']
+  createdAt: number
+  expiresAt: number
+  interval: number
+  lastPolledAt: number | undefined
+  approval: AuthRequestRecord['approval']
+  denial: AuthRequestRecord['denial']
+  updatedAt: number | undefined
 
-  constructor(
-    readonly value: AuthRequestRecord,
-    readonly removeAt: number,
-  ) {
-    this.polledAt = value.lastPolledAt
+  constructor(record: AuthRequestRecord, readonly removeAt: number) {
+    // Every member, always in this order: one shape for every stored request, all fields in-object.
+    this.id = record.id
+    this.clientId = record.clientId
+    this.status = record.status
+    this.sub = record.sub
+    this.scope = record.scope
+    this.deliveryMode = record.deliveryMode
+    this.acrValues = copy(record.acrValues)
+    this.bindingMessage = record.bindingMessage
+    this.clientNotificationToken = record.clientNotificationToken
+    this.claimsRequest = copy(record.claimsRequest)
+    this.createdAt = record.createdAt
+    this.expiresAt = record.expiresAt
+    this.interval = record.interval
+    this.lastPolledAt = record.lastPolledAt
+    this.approval = copy(record.approval)
+    this.denial = copy(record.denial)
+    this.updatedAt = record.updatedAt
   }
 
-  /** The record as it is now (with the latest poll time). */
-  current(): AuthRequestRecord {
-    const polledAt = this.polledAt
-    if (polledAt === undefined || polledAt === this.value.lastPolledAt) return this.value
-    return Object.freeze({ ...this.value, lastPolledAt: polledAt })
+  /** The record as it is now: a frozen copy of the members that are set. */
+  snapshot(): AuthRequestRecord {
+    const out: Record<string, unknown> = {}
+    for (const key of RECORD_KEYS) {
+      const value = this[key]
+      if (value !== undefined) out[key] = value
+    }
+    return Object.freeze(out) as unknown as AuthRequestRecord
   }
 }
+
+/**
+ * The members of a stored request, checked by the compiler in both directions: a member added to
+ * {@link AuthRequestRecord} and not stored here (or the reverse) is a type error, never a member
+ * silently dropped.
+ */
+const RECORD_KEYS = [
+  'id', 'clientId', 'status', 'sub', 'scope', 'deliveryMode', 'acrValues', 'bindingMessage', 'clientNotificationToken',
+  'claimsRequest', 'createdAt', 'expiresAt', 'interval', 'lastPolledAt', 'approval', 'denial', 'updatedAt',
+] as const satisfies readonly (keyof AuthRequestRecord)[]
+type Exhaustive<Listed, All> = [Exclude<All, Listed>] extends [never] ? ([Exclude<Listed, keyof StoredAuthRequest>] extends [never] ? true : never) : never
+const RECORD_KEYS_COMPLETE: Exhaustive<(typeof RECORD_KEYS)[number], keyof AuthRequestRecord> = true
+void RECORD_KEYS_COMPLETE
 
 const systemClock = (): number => Math.floor(Date.now() / 1000)
 
@@ -93,7 +140,7 @@ export class MemoryStorage implements CibaStorage {
   readonly #sweepBatch: number
   // The two collections that reach millions of entries: sharded, so that no insert pays for
   // rehashing all of them at once.
-  readonly #authRequests = new ShardedMap<AuthRequestEntry>()
+  readonly #authRequests = new ShardedMap<StoredAuthRequest>()
   /** Token records by id; a token is removed at its own `expiresAt`. */
   readonly #tokens = new ShardedMap<TokenRecord>()
   /** The ids of each grant's tokens (a handful: a small array is a third of a Set's memory). */
@@ -126,21 +173,21 @@ export class MemoryStorage implements CibaStorage {
     this.#sweep()
     if (this.#liveAuthRequest(record.id) !== undefined) return false
     const removeAt = record.expiresAt + Math.max(0, retainSeconds)
-    this.#authRequests.set(record.id, new AuthRequestEntry(copy(record), removeAt))
+    this.#authRequests.set(record.id, new StoredAuthRequest(record, removeAt))
     this.#expiry.push(removeAt, record.id, AUTH_REQUEST)
     return true
   }
 
   async getAuthRequest(id: string): Promise<AuthRequestRecord | undefined> {
-    return this.#liveAuthRequest(id)?.current()
+    return this.#liveAuthRequest(id)?.snapshot()
   }
 
   async recordPoll(id: string, polledAt: number): Promise<AuthRequestRecord | undefined> {
     this.#sweep()
     const entry = this.#liveAuthRequest(id)
     if (entry === undefined) return undefined
-    const before = entry.current()
-    entry.polledAt = polledAt
+    const before = entry.snapshot()
+    entry.lastPolledAt = polledAt
     return before
   }
 
@@ -152,15 +199,15 @@ export class MemoryStorage implements CibaStorage {
   ): Promise<AuthRequestRecord | undefined> {
     this.#sweep()
     const entry = this.#liveAuthRequest(id)
-    if (entry === undefined || !from.includes(entry.value.status)) return undefined
-    const next: Record<string, unknown> = { ...entry.current() }
+    if (entry === undefined || !from.includes(entry.status)) return undefined
+    const next: Record<string, unknown> = { ...entry.snapshot() }
     for (const key in patch) {
       const value = (patch as Record<string, unknown>)[key]
       if (value === undefined) delete next[key]
       else next[key] = copy(value)
     }
     const record = Object.freeze(next) as unknown as AuthRequestRecord
-    this.#authRequests.set(id, new AuthRequestEntry(record, entry.removeAt))
+    this.#authRequests.set(id, new StoredAuthRequest(record, entry.removeAt))
     if (effects?.tokens !== undefined) this.#saveTokens(effects.tokens)
     if (effects?.delivery !== undefined) this.#putDelivery(copy(effects.delivery))
     return record
@@ -262,7 +309,7 @@ export class MemoryStorage implements CibaStorage {
     this.#due.push(record.nextAttemptAt, record.id)
   }
 
-  #liveAuthRequest(id: string): AuthRequestEntry | undefined {
+  #liveAuthRequest(id: string): StoredAuthRequest | undefined {
     const entry = this.#authRequests.get(id)
     if (entry === undefined) return undefined
     if (entry.removeAt <= this.#clock()) {
