@@ -122,10 +122,7 @@ async function persist(request: AuthenticationRequest, user: ResolvedUser, clien
   throw new Error('could not allocate a unique auth_req_id')
 }
 
-/**
- * A new pending request, frozen (its acr_values too), without members for absent values. Deeply
- * frozen, it is stored as it is: nothing the endpoint still holds could change the stored record.
- */
+/** A new pending request, without members for absent values (storage copies what it keeps). */
 function pendingRecord(
   id: string, request: AuthenticationRequest, user: ResolvedUser, client: Client, now: number, interval: number, sealedToken: string | undefined,
 ): AuthRequestRecord {
@@ -140,10 +137,10 @@ function pendingRecord(
     expiresAt: now + request.expiresIn,
     interval,
   }
-  if (request.acrValues !== undefined) record.acrValues = Object.freeze(request.acrValues)
+  if (request.acrValues !== undefined) record.acrValues = request.acrValues
   if (request.bindingMessage !== undefined) record.bindingMessage = request.bindingMessage
   if (sealedToken !== undefined) record.clientNotificationToken = sealedToken
-  return Object.freeze(record)
+  return record
 }
 
 /**
