@@ -13,7 +13,10 @@ export interface BasicCredentials {
  */
 export function parseBasicCredentials(header: string): BasicCredentials | undefined {
   const space = header.indexOf(' ')
-  if (space === -1 || header.slice(0, space).toLowerCase() !== 'basic') return undefined
+  if (space === -1) return undefined
+  // The scheme is case-insensitive (RFC 9110 §11.1); "Basic" as written by every client needs no lower-casing.
+  const scheme = header.slice(0, space)
+  if (scheme !== 'Basic' && scheme.toLowerCase() !== 'basic') return undefined
   const encoded = header.slice(space + 1).trim()
   if (encoded.length > 4096 || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) {
     throw new OAuthError('invalid_client', { description: 'malformed Basic credentials' })

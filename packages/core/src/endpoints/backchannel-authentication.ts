@@ -11,6 +11,7 @@ import type { AuthRequestRecord } from '../storage/types.js'
 import { expiryDelivery } from '../delivery/outbox.js'
 import type { EndpointDeps } from './deps.js'
 import { isThenable } from '../thenable.js'
+import type { AuthenticationNotice } from '../notifier/types.js'
 
 /** What a {@link RequestParamsReader} found: the parameters to validate, and a signed request's claims. */
 export interface ReadRequest {
@@ -58,7 +59,9 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
     const read = readParams(form, client)
     const { params, requestObject } = isThenable(read) ? await read : read
     const request = validate(params, client)
-    const ctx: RequestContext = { client: client.metadata, params: request.params, ...(requestObject === undefined ? {} : { requestObject }) }
+    const ctx: RequestContext = requestObject === undefined
+      ? { client: client.metadata, params: request.params }
+      : { client: client.metadata, params: request.params, requestObject }
     const found = resolveUser(request.hint, ctx, { users: settings.users, issuer: settings.issuer, keys: deps.keys })
     const user = isThenable(found) ? await found : found
     const policy = applyPolicy(request, user, client, ctx, deps)
@@ -148,20 +151,21 @@ function pendingRecord(
  * notifier answers without a promise; a failure fails the request (see {@link notifyFailed}).
  */
 function notify(record: AuthRequestRecord, client: Client, deps: EndpointDeps): Promise<void> | undefined {
+  const notice: { -readonly [K in keyof AuthenticationNotice]: AuthenticationNotice[K] } = {
+    authReqId: record.id,
+    sub: record.sub,
+    clientId: client.id,
+    scope: record.scope.split(' '),
+    deliveryMode: record.deliveryMode,
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+  }
+  if (typeof client.metadata.client_name === 'string') notice.clientName = client.metadata.client_name
+  if (record.bindingMessage !== undefined) notice.bindingMessage = record.bindingMessage
+  if (record.acrValues !== undefined) notice.acrValues = record.acrValues
   let result: unknown
   try {
-    result = deps.settings.notifier.notify({
-      authReqId: record.id,
-      sub: record.sub,
-      clientId: client.id,
-      ...(typeof client.metadata.client_name === 'string' ? { clientName: client.metadata.client_name } : {}),
-      scope: record.scope.split(' '),
-      ...(record.bindingMessage === undefined ? {} : { bindingMessage: record.bindingMessage }),
-      ...(record.acrValues === undefined ? {} : { acrValues: record.acrValues }),
-      deliveryMode: record.deliveryMode,
-      createdAt: record.createdAt,
-      expiresAt: record.expiresAt,
-    })
+    result = deps.settings.notifier.notify(notice)
   } catch (error) {
     return notifyFailed(record, deps, error)
   }
