@@ -25,7 +25,7 @@ export interface MemoryStorageOptions {
  * private, mutable object. A poll writes `lastPolledAt` in place (a new record per poll would, at a
  * million pending requests, be promoted into the old generation, to be marked and swept by major
  * GCs), and one object per request (not a record and a wrapper around it) is what a major GC marks
- * and what a poll reads from memory. Callers only ever get frozen snapshots.
+ * and what a poll reads from memory. Callers only ever get snapshots.
  */
 class StoredAuthRequest {
   id: string
@@ -67,14 +67,17 @@ class StoredAuthRequest {
     this.updatedAt = record.updatedAt
   }
 
-  /** The record as it is now: a frozen copy of the members that are set. */
+  /**
+   * The record as it is now: a fresh object with the members that are set (the caller's own, not
+   * frozen: changing it changes nothing stored; the nested values it shares are frozen).
+   */
   snapshot(): AuthRequestRecord {
     const out: Record<string, unknown> = {}
     for (const key of RECORD_KEYS) {
       const value = this[key]
       if (value !== undefined) out[key] = value
     }
-    return Object.freeze(out) as unknown as AuthRequestRecord
+    return out as unknown as AuthRequestRecord
   }
 }
 
@@ -200,13 +203,13 @@ export class MemoryStorage implements CibaStorage {
     this.#sweep()
     const entry = this.#liveAuthRequest(id)
     if (entry === undefined || !from.includes(entry.status)) return undefined
-    const next: Record<string, unknown> = { ...entry.snapshot() }
+    const next = entry.snapshot() as unknown as Record<string, unknown>
     for (const key in patch) {
       const value = (patch as Record<string, unknown>)[key]
       if (value === undefined) delete next[key]
       else next[key] = copy(value)
     }
-    const record = Object.freeze(next) as unknown as AuthRequestRecord
+    const record = next as unknown as AuthRequestRecord
     this.#authRequests.set(id, new StoredAuthRequest(record, entry.removeAt))
     if (effects?.tokens !== undefined) this.#saveTokens(effects.tokens)
     if (effects?.delivery !== undefined) this.#putDelivery(copy(effects.delivery))
