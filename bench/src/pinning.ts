@@ -29,7 +29,7 @@ export function planPinning(enabled: boolean): Pinning | string {
   } catch {
     return 'not pinned (no taskset)'
   }
-  return { targetCpu: count - 1, otherCpus: count === 2 ? '0' : `0-${count - 2}` }
+  return { targetCpu: count - 1, otherCpus: `0-${count - 2}` }
 }
 
 /** Pins every thread of a running process (`-a`: V8's helpers too) to `cpuList`. */

@@ -84,7 +84,6 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
   }
 }
 
-
 /**
  * Binding message, user code and the integrator's own risk checks (CIBA Core §7.1). Synchronous
  * (`undefined`) when no hook or user code is involved; a promise otherwise.

@@ -70,10 +70,10 @@ function addPairs(out: Record<string, string>, text: string): void {
 
 /** `+` → space, then percent-decoding; a malformed sequence is decoded the lenient WHATWG way. */
 function decodeFormPiece(piece: string): string {
-  const plus = piece.indexOf('+') !== -1
-  if (piece.indexOf('%') === -1) return plus ? piece.replace(/\+/g, ' ') : piece
+  const spaced = piece.indexOf('+') === -1 ? piece : piece.replace(/\+/g, ' ')
+  if (piece.indexOf('%') === -1) return spaced
   try {
-    return decodeURIComponent(plus ? piece.replace(/\+/g, ' ') : piece)
+    return decodeURIComponent(spaced)
   } catch {
     // Invalid escapes or invalid UTF-8 after decoding: URLSearchParams keeps / replaces them.
     return new URLSearchParams(`x=${piece}`).get('x') ?? ''

@@ -41,7 +41,6 @@ function known(user: ResolvedUser | undefined): ResolvedUser {
   return user
 }
 
-
 async function subjectOfIdTokenHint(token: string, clientId: string, deps: ResolveUserDeps): Promise<string> {
   const invalid = (why: string) => new OAuthError('invalid_request', { description: `id_token_hint ${why}` })
   let alg: unknown

@@ -104,9 +104,10 @@ const REVOKED_GRANT = 3
 
 /**
  * A frozen deep copy of a plain JSON record, so callers can neither mutate what is stored nor be
- * affected by later changes to what they passed in; a record that is already deeply frozen (the
- * core's new requests) is kept as it is. (Hand-rolled: records are small plain JSON, and this is
- * several times cheaper than `structuredClone` on the request path.)
+ * affected by later changes to what they passed in; a value that is already deeply frozen (one this
+ * storage copied before, carried into a new version of a record) is kept as it is. (Hand-rolled:
+ * records are small plain JSON, and this is several times cheaper than `structuredClone` on the
+ * request path.)
  */
 function copy<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value
@@ -207,9 +208,10 @@ export class MemoryStorage implements CibaStorage {
     for (const key in patch) {
       const value = (patch as Record<string, unknown>)[key]
       if (value === undefined) delete next[key]
-      else next[key] = copy(value)
+      else next[key] = value
     }
     const record = next as unknown as AuthRequestRecord
+    // The stored request copies the patch's nested values; `record` is the caller's own.
     this.#authRequests.set(id, new StoredAuthRequest(record, entry.removeAt))
     if (effects?.tokens !== undefined) this.#saveTokens(effects.tokens)
     if (effects?.delivery !== undefined) this.#putDelivery(copy(effects.delivery))
