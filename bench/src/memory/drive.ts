@@ -2,6 +2,7 @@
  * In-process drivers for the memory/scale benchmark: call the provider's endpoint handlers
  * directly (no HTTP), in batches that yield to the event loop, timing every call.
  */
+import { readFileSync, writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { setImmediate as yieldLoop } from 'node:timers/promises'
 import type { CibaProvider } from '@ciba-kit/core'
@@ -79,7 +80,7 @@ export function settledHeap(): number {
  * does not count as the storage's heap bytes per pending request.
  */
 export class IdArena {
-  #buf = Buffer.alloc(0)
+  #buf: Buffer = Buffer.alloc(0)
   #width = 0
   #length = 0
 
@@ -102,6 +103,25 @@ export class IdArena {
     this.#length += 1
   }
 
+  /** The ids as stored: `length` ids of one width each (see {@link IdArena.from}). */
+  bytes(): Buffer {
+    return this.#buf.subarray(0, this.#length * this.#width)
+  }
+
+  /** The arena of {@link IdArena.bytes} output, given the width of one id. */
+  static from(bytes: Buffer, width: number): IdArena {
+    if (width <= 0 || bytes.length % width !== 0) throw new Error('not an IdArena of that width')
+    const arena = new IdArena()
+    arena.#buf = bytes
+    arena.#width = width
+    arena.#length = bytes.length / width
+    return arena
+  }
+
+  get width(): number {
+    return this.#width
+  }
+
   get(i: number): string {
     return this.#buf.toString('latin1', i * this.#width, (i + 1) * this.#width)
   }
@@ -118,4 +138,17 @@ export class IdArena {
     }
     return order
   }
+}
+
+/** Write an arena to a file (its id width, then its ids) for another process. */
+export function writeIds(file: string, ids: IdArena): void {
+  const head = Buffer.alloc(2)
+  head.writeUInt16LE(ids.width)
+  writeFileSync(file, Buffer.concat([head, ids.bytes()]))
+}
+
+/** Read a file written by {@link writeIds}. */
+export function readIds(file: string): IdArena {
+  const raw = readFileSync(file)
+  return IdArena.from(raw.subarray(2), raw.readUInt16LE(0))
 }

@@ -1,8 +1,7 @@
 /**
- * Polls over real HTTP for the scale benchmark: the provider is mounted on Koa in this process
- * (so the benchmark keeps its injected clock) and polled on kept-alive connections from a small
- * client in the same process. Polls go in epochs of distinct ids; between two epochs every
- * in-flight request is answered and the clock moves on by the poll interval, so that no id is
+ * Polls over real HTTP for the scale benchmark, from the load generator process (scale-load.ts) on
+ * kept-alive connections. Polls go in epochs of distinct ids; between two epochs every in-flight
+ * request is answered and the target's clock moves on by the poll interval, so that no id is
  * polled sooner than `interval` (which would measure `slow_down` instead).
  */
 import { connect, type Socket } from 'node:net'
@@ -21,8 +20,8 @@ export interface HttpPollOptions {
   readonly epoch: number
   /** The `auth_req_id` of the `i`-th poll. */
   id(i: number): string
-  /** Called between epochs, with nothing in flight (advance the clock). */
-  nextEpoch(): void
+  /** Called between epochs, with nothing in flight (advance the target's clock). */
+  nextEpoch(): void | Promise<void>
 }
 
 /** Drive `polls` polls; a poll counts as right when answered `400 authorization_pending`. */
@@ -71,9 +70,12 @@ export async function pollOverHttp(options: HttpPollOptions): Promise<DriveStats
           if (answered === options.polls) return resolve()
           if (answered === epochEnd) {
             // Nothing in flight: the next epoch may poll the same ids again.
-            options.nextEpoch()
-            epochEnd = Math.min(epochEnd + options.epoch, options.polls)
-            for (const waiting of idle.splice(0)) send(waiting)
+            idle.push(socket)
+            Promise.resolve(options.nextEpoch()).then(() => {
+              epochEnd = Math.min(epochEnd + options.epoch, options.polls)
+              for (const waiting of idle.splice(0)) send(waiting)
+            }, reject)
+            return
           }
           send(socket)
         }

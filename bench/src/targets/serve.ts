@@ -20,6 +20,8 @@ export interface Control {
   counters?(): Record<string, number>
   /** Release what the target holds outside the process (e.g. its Redis keys) before it exits. */
   close?(): Promise<void>
+  /** Move the target's injected clock on by the poll interval (scale benchmark). */
+  tick?(): void
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -66,6 +68,9 @@ async function handleControl(req: IncomingMessage, res: ServerResponse, control:
   } else if (op === 'seed' && control.seed) {
     const ids = await control.seed(Number(form.get('n')), form.get('client_id') ?? '')
     json(res, 200, { ids })
+  } else if (op === 'tick' && control.tick) {
+    control.tick()
+    json(res, 200, { ok: true })
   } else if (op === 'counters' && control.counters) {
     json(res, 200, control.counters())
   } else if (op === 'cpu') {
