@@ -72,7 +72,7 @@ export async function httpScale(options: HttpScaleOptions): Promise<HttpScaleRes
   })
   try {
     await new Promise<void>((resolve) => loadgen.once('message', () => resolve()))
-    // Two at a time: both cores are busy creating requests, and the two large heaps never grow together.
+    // The two servers of a size start together, one core each creating its requests.
     for (const size of [options.small, options.large]) {
       servers.push(...(await Promise.all([startServer('ciba', size, dir), startServer('control', size, dir)])))
     }
@@ -82,6 +82,11 @@ export async function httpScale(options: HttpScaleOptions): Promise<HttpScaleRes
       const reply = raw as ScaleLoadReply
       waiting.get(reply.id)?.(reply)
       waiting.delete(reply.id)
+    })
+    // A load generator that dies answers whatever it was asked with an error, not with silence.
+    loadgen.once('exit', (code) => {
+      for (const [id, answer] of waiting) answer({ id, error: `the load generator exited (code ${code})` })
+      waiting.clear()
     })
     const measure = async (server: Server, polls: number): Promise<ScaleStats> => {
       const request: ScaleLoadRequest = {
