@@ -72,12 +72,29 @@ class StoredAuthRequest {
    * frozen: changing it changes nothing stored; the nested values it shares are frozen).
    */
   snapshot(): AuthRequestRecord {
-    const out: Record<string, unknown> = {}
-    for (const key of RECORD_KEYS) {
-      const value = this[key]
-      if (value !== undefined) out[key] = value
+    // Member by member (not a loop over RECORD_KEYS): named loads and stores the JIT keeps
+    // monomorphic, where a loop's keyed ones go megamorphic. The testkit's round trips of a
+    // record with every member set hold this list to RECORD_KEYS.
+    const out: { -readonly [K in keyof AuthRequestRecord]: AuthRequestRecord[K] } = {
+      id: this.id,
+      clientId: this.clientId,
+      status: this.status,
+      sub: this.sub,
+      scope: this.scope,
+      deliveryMode: this.deliveryMode,
+      createdAt: this.createdAt,
+      expiresAt: this.expiresAt,
+      interval: this.interval,
     }
-    return out as unknown as AuthRequestRecord
+    if (this.acrValues !== undefined) out.acrValues = this.acrValues
+    if (this.bindingMessage !== undefined) out.bindingMessage = this.bindingMessage
+    if (this.clientNotificationToken !== undefined) out.clientNotificationToken = this.clientNotificationToken
+    if (this.claimsRequest !== undefined) out.claimsRequest = this.claimsRequest
+    if (this.lastPolledAt !== undefined) out.lastPolledAt = this.lastPolledAt
+    if (this.approval !== undefined) out.approval = this.approval
+    if (this.denial !== undefined) out.denial = this.denial
+    if (this.updatedAt !== undefined) out.updatedAt = this.updatedAt
+    return out
   }
 }
 
