@@ -32,8 +32,8 @@ const SIZES = args.quick ? [100_000] : [100_000, 1_000_000]
 const REPEATS = 3
 const POLLS = args.quick ? 10_000 : 30_000
 const AUTHS = args.quick ? 5_000 : 10_000
-const HTTP_POLLS = args.quick ? 20_000 : 40_000
-const HTTP_ROUNDS = Number(args.rounds ?? (args.quick ? 3 : 5))
+const HTTP_POLLS = args.quick ? 20_000 : 60_000
+const HTTP_ROUNDS = Number(args.rounds ?? (args.quick ? 3 : 7))
 /** Polls per clock epoch over HTTP: the same at every size, so the epoch barrier costs the same. */
 const HTTP_EPOCH = SMALL
 const LOOKUPS = 300_000
