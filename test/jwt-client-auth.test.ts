@@ -114,6 +114,13 @@ describe('JWT client authentication (RFC 7523, OIDC Core §9)', () => {
     unauthorized(await bc(await signJwt(claims('pkj', { jti: undefined }), rsa)), /jti is missing/)
   })
 
+  it('still refuses a replayed assertion after its exp, while the clock skew would accept it', async () => {
+    const assertion = await signJwt(claims('pkj', { exp: op.clock.now + 10 }), rsa)
+    assert.equal((await bc(assertion)).status, 200)
+    op.clock.advance(25) // 15 s past exp, inside the default 30 s skew: the assertion itself still passes
+    unauthorized(await bc(assertion), /jti has already been used/)
+  })
+
   it('requires iss and sub to be the client_id', async () => {
     unauthorized(await bc(await signJwt(claims('pkj', { sub: 'someone' }), rsa), 'pkj'), /sub must be the client_id/)
     unauthorized(await bc(await signJwt(claims('pkj', { iss: 'pkj-es' }), rsa)), /iss must be the client_id/)

@@ -137,6 +137,13 @@ describe('signed authentication requests (CIBA §7.1.1)', () => {
     rejected(await sendSigned(again), /jti has already been used/)
   })
 
+  it('still refuses a replayed request object after its exp, while the clock skew would accept it', async () => {
+    const jwt = await sign(claims({ exp: op.clock.now + 10 }))
+    assert.equal((await bc({ request: jwt })).status, 200)
+    op.clock.advance(25) // 15 s past exp, inside the default 30 s skew
+    rejected(await bc({ request: jwt }), /jti has already been used/)
+  })
+
   it('rejects alg none, HMAC, and encrypted (JWE) objects', async () => {
     rejected(await bc({ request: unsignedJwt(claims()) }), /alg none is not allowed/)
     rejected(await bc({ request: await signHmac(claims(), SECRET) }), /HMAC algorithms are not allowed/)

@@ -218,7 +218,7 @@ export interface ProviderConfig {
     /** How far ahead of now `exp` may lie, seconds. Default 600. */
     readonly maxLifetime?: number
   }
-  /** Clock skew tolerated on JWT time claims, seconds. Default 30. */
+  /** Clock skew tolerated on JWT time claims, seconds (an integer, 0 to 300). Default 30. */
   readonly clockSkew?: number
   /** Current time in epoch seconds. Injectable for tests. */
   readonly clock?: () => number

@@ -70,6 +70,16 @@ function positiveInteger(value: unknown, name: string): number {
   return value
 }
 
+/** Largest clock skew accepted: more would keep expired JWTs valid, and their jti remembered, for longer. */
+const MAX_CLOCK_SKEW = 300
+
+function clockSkew(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_CLOCK_SKEW) {
+    throw new ConfigurationError(`clockSkew must be an integer from 0 to ${MAX_CLOCK_SKEW} (seconds), got ${String(value)}`)
+  }
+  return value
+}
+
 function checkIssuer(issuer: unknown): string {
   if (typeof issuer !== 'string' || issuer === '') throw new ConfigurationError('issuer is required')
   let url: URL
@@ -147,7 +157,7 @@ export function resolveSettings(config: ProviderConfig): Settings {
     refreshTokenTtl: positiveInteger(config.tokens?.refreshTokenTtl ?? 14 * 24 * 3600, 'tokens.refreshTokenTtl'),
     idTokenTtl: positiveInteger(config.tokens?.idTokenTtl ?? 3600, 'tokens.idTokenTtl'),
     bodyLimit: positiveInteger(config.bodyLimit ?? 64 * 1024, 'bodyLimit'),
-    clockSkew: config.clockSkew ?? 30,
+    clockSkew: clockSkew(config.clockSkew ?? 30),
     idTokenAlgs: Object.freeze(supportedAlgorithms(config.signingKeys)),
     requestObjectAlgs: Object.freeze([...ASYMMETRIC_ALGS]),
     allowHttpNotificationEndpoints: config.development?.allowHttpNotificationEndpoints ?? false,

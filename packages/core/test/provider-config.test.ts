@@ -43,6 +43,11 @@ describe('configuration is validated at start-up', () => {
     ['a delivery mode that is not enabled', (c) => ({ ...c, clients: [{ client_id: 'a', client_secret: 's', backchannel_token_delivery_mode: 'push', backchannel_client_notification_endpoint: 'https://c.example/cb' }] }), /not enabled/],
     ['an id token alg without a key', (c) => ({ ...c, clients: [{ client_id: 'a', client_secret: 's', id_token_signed_response_alg: 'ES256' }] }), /ES256 is not supported/],
     ['requested expiry bounds out of order', (c) => ({ ...c, requestedExpiry: { min: 100, max: 50 } }), /min <= default <= max/],
+    // NaN (an unset environment variable through Number()) would make every JWT time check pass.
+    ['a clock skew that is not a number', (c) => ({ ...c, clockSkew: Number(undefined) }), /clockSkew must be an integer from 0 to 300/],
+    ['a clock skew given as a string', (c) => ({ ...c, clockSkew: '30' }), /clockSkew must be an integer/],
+    ['a negative clock skew', (c) => ({ ...c, clockSkew: -1 }), /clockSkew must be an integer/],
+    ['a clock skew of more than 5 minutes', (c) => ({ ...c, clockSkew: 3600 }), /clockSkew must be an integer from 0 to 300/],
   ]
   for (const [name, mutate, message] of cases) {
     it(`rejects ${name}`, () => {

@@ -60,9 +60,9 @@ export function createAssertionVerifier(deps: AssertionVerifierDeps): AssertionV
       throw invalidClient('client_assertion signature is invalid')
     }
     const claims = parseClaims(payload)
-    const { jti, exp } = checkClaims(claims, client.id, audience, deps)
+    const { jti, rememberUntil } = checkClaims(claims, client.id, audience, deps)
     // RFC 7523 §3 / OIDC Core §9: the jti is used only once.
-    if (!(await deps.storage.markOnce(`ca:${client.id}:${jti}`, exp))) {
+    if (!(await deps.storage.markOnce(`ca:${client.id}:${jti}`, rememberUntil))) {
       throw invalidClient('client_assertion jti has already been used')
     }
   }
@@ -90,7 +90,7 @@ function parseClaims(payload: Uint8Array): Record<string, unknown> {
 }
 
 /** RFC 7523 §3 claims; OIDC Core §9 makes `jti` required. */
-function checkClaims(claims: Record<string, unknown>, clientId: string, audience: readonly string[], deps: AssertionVerifierDeps): { jti: string; exp: number } {
+function checkClaims(claims: Record<string, unknown>, clientId: string, audience: readonly string[], deps: AssertionVerifierDeps): { jti: string; rememberUntil: number } {
   const { iss, sub, aud, exp, nbf, iat, jti } = claims
   if (iss !== clientId) throw invalidClient('client_assertion iss must be the client_id')
   if (sub !== clientId) throw invalidClient('client_assertion sub must be the client_id')
@@ -106,5 +106,6 @@ function checkClaims(claims: Record<string, unknown>, clientId: string, audience
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew)) throw invalidClient('client_assertion is not yet valid (nbf)')
   if (iat !== undefined && (typeof iat !== 'number' || iat > now + skew)) throw invalidClient('client_assertion iat is in the future')
   if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) throw invalidClient('client_assertion jti is missing or invalid')
-  return { jti, exp: Math.ceil(exp) }
+  // Accepted until `exp + skew`, so remembered as long (RFC 7523 §3 item 7).
+  return { jti, rememberUntil: Math.ceil(exp) + skew }
 }

@@ -89,10 +89,10 @@ export function createRequestObjectReader(deps: RequestObjectDeps) {
       throw error
     }
     const claims = parseClaims(payload)
-    const { jti, exp } = checkClaims(claims, client.id, deps)
+    const { jti, rememberUntil } = checkClaims(claims, client.id, deps)
     const params = toParams(claims, client.id)
-    // CIBA §7.1.1 jti: a request object is accepted once; remembered until it expires anyway.
-    if (!(await deps.storage.markOnce(`ro:${client.id}:${jti}`, exp))) {
+    // CIBA §7.1.1 jti: a request object is accepted once; remembered for as long as it would be accepted.
+    if (!(await deps.storage.markOnce(`ro:${client.id}:${jti}`, rememberUntil))) {
       throw invalid('request object jti has already been used')
     }
     return { params, requestObject: Object.freeze(claims) }
@@ -120,7 +120,7 @@ function parseClaims(payload: Uint8Array): Record<string, unknown> {
 }
 
 /** CIBA §7.1.1 registered claims: aud, iss, exp, iat, nbf, jti, all required. */
-function checkClaims(claims: Record<string, unknown>, clientId: string, deps: RequestObjectDeps): { jti: string; exp: number } {
+function checkClaims(claims: Record<string, unknown>, clientId: string, deps: RequestObjectDeps): { jti: string; rememberUntil: number } {
   const { iss, aud, exp, iat, nbf, jti } = claims
   if (iss === undefined) throw invalid('request object iss is missing')
   if (iss !== clientId) throw invalid('request object iss must be the client_id of the authenticated client')
@@ -141,7 +141,8 @@ function checkClaims(claims: Record<string, unknown>, clientId: string, deps: Re
   if (now - n > deps.maxLifetime + skew) throw invalid(`request object nbf is more than ${minutes(deps.maxLifetime)} in the past`)
   if (e - n > deps.maxLifetime) throw invalid(`request object lifetime (exp - nbf) exceeds ${minutes(deps.maxLifetime)}`)
   if (i > now + skew) throw invalid('request object iat is in the future')
-  return { jti, exp: Math.ceil(e) }
+  // Accepted until `exp + skew`, so remembered as long.
+  return { jti, rememberUntil: Math.ceil(e) + skew }
 }
 
 /**
