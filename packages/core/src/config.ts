@@ -190,6 +190,11 @@ export interface ProviderConfig {
   /** Request body limit in bytes for adapters that read the body. Default 64 KiB. */
   readonly bodyLimit?: number
   /**
+   * Seconds a client may take to send a request body, for adapters that read the body: a slower
+   * one is answered `408` and its connection closed. Default 10.
+   */
+  readonly bodyTimeout?: number
+  /**
    * Fetching client keys from `jwks_uri` (`private_key_jwt`, signed authentication requests).
    * Documents are fetched without redirects, with a time and size limit, and cached.
    */

@@ -55,6 +55,8 @@ export interface CibaProvider {
   readonly deliveries: DeliveryRunner
   /** Request body limit for adapters that read bodies. */
   readonly bodyLimit: number
+  /** Seconds an adapter waits for a request body (then `408`). */
+  readonly bodyTimeout: number
   /** Does the provider serve this path (relative to its mount point)? */
   matches(path: string): boolean
   /** Routes a neutral request; `undefined` when it is not the provider's to answer. */
@@ -196,6 +198,7 @@ export function createProvider(config: ProviderConfig): CibaProvider {
     handlers,
     deliveries,
     bodyLimit: settings.bodyLimit,
+    bodyTimeout: settings.bodyTimeout,
     matches: (path) => routeFor(path) !== undefined,
     async handle(req) {
       const route = routeFor(req.path)

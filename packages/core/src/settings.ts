@@ -29,6 +29,7 @@ export interface Settings {
   readonly refreshTokenTtl: number
   readonly idTokenTtl: number
   readonly bodyLimit: number
+  readonly bodyTimeout: number
   readonly clockSkew: number
   readonly idTokenAlgs: readonly string[]
   readonly requestObjectAlgs: readonly string[]
@@ -157,6 +158,7 @@ export function resolveSettings(config: ProviderConfig): Settings {
     refreshTokenTtl: positiveInteger(config.tokens?.refreshTokenTtl ?? 14 * 24 * 3600, 'tokens.refreshTokenTtl'),
     idTokenTtl: positiveInteger(config.tokens?.idTokenTtl ?? 3600, 'tokens.idTokenTtl'),
     bodyLimit: positiveInteger(config.bodyLimit ?? 64 * 1024, 'bodyLimit'),
+    bodyTimeout: positiveInteger(config.bodyTimeout ?? 10, 'bodyTimeout'),
     clockSkew: clockSkew(config.clockSkew ?? 30),
     idTokenAlgs: Object.freeze(supportedAlgorithms(config.signingKeys)),
     requestObjectAlgs: Object.freeze([...ASYMMETRIC_ALGS]),

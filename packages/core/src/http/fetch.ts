@@ -1,6 +1,6 @@
 import { OAuthError } from '../errors/oauth-error.js'
 import type { CibaProvider } from '../provider.js'
-import { servedPath } from './node.js'
+import { DEFAULT_BODY_TIMEOUT, servedPath } from './node.js'
 import { selectEndpoints, type EndpointKey } from './select-endpoints.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from './types.js'
 import { readStreamLimited } from './read-stream.js'
@@ -58,7 +58,7 @@ export function createFetchHandler(provider: CibaProvider, options: FetchHandler
       // The token endpoint may hand the request back to the host: there, leave the original unread.
       const source = request.bodyUsed ? undefined : path === clonePath ? request.clone() : request
       try {
-        body = source === undefined ? undefined : await readFetchBody(source, target.bodyLimit)
+        body = source === undefined ? undefined : await readFetchBody(source, target.bodyLimit, target.bodyTimeout)
       } catch (error) {
         if (error instanceof OAuthError) {
           const payload = { error: error.error, error_description: error.description }
@@ -84,18 +84,29 @@ export function toFetchResponse(response: NeutralResponse, method = 'GET'): Resp
 }
 
 /**
- * Reads a Fetch body up to `limit` bytes (413 beyond, checked on `Content-Length` first), as
- * {@link readBody} does for Node streams.
+ * Reads a Fetch body up to `limit` bytes (413 beyond, checked on `Content-Length` first; 408 when
+ * it has not all arrived within `timeoutSeconds`), as {@link readBody} does for Node streams.
  */
-export async function readFetchBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+export async function readFetchBody(request: Request, limit: number, timeoutSeconds = DEFAULT_BODY_TIMEOUT): Promise<Uint8Array | undefined> {
   const declared = request.headers.get('content-length')
-  // The rest of an oversize body is left unread (not cancelled): cancelling would tear down the
-  // connection in some runtimes before the 413 is written; `Connection: close` lets the server drop it.
+  // The rest of an oversize (or overdue) body is left unread, not cancelled: cancelling would tear
+  // down the connection in some runtimes before the answer is written; `Connection: close` lets the
+  // server drop it.
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit)
   if (request.body === null) return undefined
-  const bytes = await readStreamLimited(request.body, limit, 'release')
-  if (bytes === undefined) throw tooLarge(limit)
-  return bytes
+  const reading = readStreamLimited(request.body, limit, 'release')
+  reading.catch(() => {}) // a read that fails after the deadline has nobody left to tell
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OAuthError('invalid_request', { description: `request body not received within ${timeoutSeconds} seconds`, status: 408 })), timeoutSeconds * 1000)
+  })
+  try {
+    const bytes = await Promise.race([reading, deadline])
+    if (bytes === undefined) throw tooLarge(limit)
+    return bytes
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 function tooLarge(limit: number): OAuthError {

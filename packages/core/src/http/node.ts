@@ -8,6 +8,8 @@ export interface NodeHandlerTarget {
   matches(path: string): boolean
   handle(req: NeutralRequest): Promise<NeutralResponse | undefined>
   readonly bodyLimit: number
+  /** Seconds to wait for a request body. Default {@link DEFAULT_BODY_TIMEOUT}. */
+  readonly bodyTimeout?: number
 }
 
 /** Result of {@link handleNodeRequest}: a response to write, or "not mine" for the host. */
@@ -36,7 +38,7 @@ export async function handleNodeRequest(
   if (isParsedBody(parsedBody)) body = parsedBody as Readonly<Record<string, unknown>>
   else if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
     try {
-      body = await readBody(req, target.bodyLimit)
+      body = await readBody(req, target.bodyLimit, target.bodyTimeout)
       readRaw = true
     } catch (error) {
       if (error instanceof OAuthError) return { kind: 'response', response: jsonResponse(error.status ?? 400, { error: error.error, error_description: error.description }, { connection: 'close' }) }
@@ -60,14 +62,29 @@ function isParsedBody(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !(value instanceof Uint8Array) && Object.keys(value).length > 0
 }
 
-/** Reads a request body up to `limit` bytes; 413 beyond (checked on Content-Length first). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+const NO_BODY = new Uint8Array(0)
+
+/** Seconds a request body may take to arrive when nobody says otherwise. */
+export const DEFAULT_BODY_TIMEOUT = 10
+
+/**
+ * Reads a request body up to `limit` bytes; 413 beyond (checked on Content-Length first), 408 when
+ * it has not all arrived within `timeoutSeconds`.
+ */
+export function readBody(req: IncomingMessage, limit: number, timeoutSeconds = DEFAULT_BODY_TIMEOUT): Promise<Uint8Array> {
   const declared = req.headers['content-length']
   if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit))
+  // A host's parser read the stream already and left nothing we recognise (`{}`): no 'end' will come.
+  if (req.readableEnded) return Promise.resolve(NO_BODY)
   // Plain 'data'/'end' listeners: cheaper per request than an async iterator over the stream.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    const timer = setTimeout(() => {
+      cleanup()
+      req.resume() // discard the rest; the 408 closes the connection
+      reject(new OAuthError('invalid_request', { description: `request body not received within ${timeoutSeconds} seconds`, status: 408 }))
+    }, timeoutSeconds * 1000)
     const onData = (chunk: Buffer): void => {
       size += chunk.length
       if (size > limit) {
@@ -87,6 +104,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Uint8Arra
       reject(new OAuthError('invalid_request', { description: 'the request body could not be read', cause: error }))
     }
     const cleanup = (): void => {
+      clearTimeout(timer)
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('error', onError)

@@ -26,6 +26,7 @@ export function selectEndpoints(provider: CibaProvider, endpoints: readonly Endp
   }
   return {
     bodyLimit: provider.bodyLimit,
+    bodyTimeout: provider.bodyTimeout,
     matches: (path) => paths.has(path) && provider.matches(path),
     handle: (req) => (paths.has(req.path) ? provider.handle(req) : Promise.resolve(undefined)),
   }
