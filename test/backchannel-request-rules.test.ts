@@ -67,6 +67,32 @@ describe('hints (CIBA §7.1)', () => {
     assert.equal(last.ctx.params.scope, 'openid')
   })
 
+  it('never hands the client\'s credentials (form or metadata) to the resolver', async () => {
+    const res = await postForm(`${op.issuer}/backchannel-authentication`, { scope: 'openid', login_hint_token: 'token-for-bob', client_id: 'post-client', client_secret: 'post-secret' })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    const { ctx } = seen.at(-1)!
+    assert.equal(ctx.client.client_id, 'post-client')
+    assert.equal(ctx.params.login_hint_token, 'token-for-bob')
+    assert.equal(ctx.params.client_id, 'post-client')
+    assert.equal('client_secret' in ctx.params, false)
+    assert.equal(JSON.stringify(ctx).includes('post-secret'), false)
+    assert.equal('client_secret' in ctx.client, false)
+  })
+
+  it('never hands a ping client\'s client_notification_token to the resolver', async () => {
+    const contexts: RequestContext[] = []
+    const ping = { client_id: 'ping-client', client_secret: 'ping-secret', grant_types: [CIBA], backchannel_token_delivery_mode: 'ping' as const, backchannel_client_notification_endpoint: 'https://client.example/cb' }
+    const users = { findByLoginHint: (_hint: string, ctx: RequestContext) => (contexts.push(ctx), { sub: 'alice' }), claims: (sub: string) => ({ sub }) }
+    await withOp({ deliveryModes: ['poll', 'ping'], clients: [ping], users }, async (_op, bc) => {
+      const res = await bc({ scope: 'openid', login_hint: 'alice', client_notification_token: 'bearer-for-the-client-0123456789' }, basic('ping-client', 'ping-secret'))
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      assert.equal(contexts.length, 1)
+      assert.equal(contexts[0]!.params.login_hint, 'alice')
+      assert.equal(JSON.stringify(contexts[0]).includes('bearer-for-the-client'), false)
+      assert.equal(JSON.stringify(contexts[0]).includes('ping-secret'), false)
+    })
+  })
+
   it('answers expired_login_hint_token when the resolver says so, unknown_user_id for nobody', async () => {
     expectError(await bc({ scope: 'openid', login_hint_token: 'expired-token' }), 'expired_login_hint_token')
     expectError(await bc({ scope: 'openid', login_hint_token: 'token-for-nobody' }), 'unknown_user_id')

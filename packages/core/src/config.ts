@@ -11,12 +11,17 @@ export const CIBA_GRANT_TYPE = 'urn:openid:params:grant-type:ciba'
 
 /** Context handed to integrator hooks: who is asking, and the raw request parameters. */
 export interface RequestContext {
+  /** The client's metadata, without its `client_secret`. */
   readonly client: Readonly<ClientMetadata> & { readonly client_id: string }
-  /** The validated authentication request parameters (wire names). */
+  /**
+   * The validated authentication request parameters (wire names), without the credentials among
+   * them (`client_secret`, `client_assertion`, `client_assertion_type`, `client_notification_token`).
+   */
   readonly params: Readonly<Record<string, string>>
   /**
    * The verified claims of a signed authentication request (CIBA §7.1.1), when the client sent one:
    * also the non-string extension claims that are not `params` (e.g. FAPI-CIBA `request_context`).
+   * Without `client_notification_token`, as `params`.
    */
   readonly requestObject?: Readonly<Record<string, unknown>>
 }

@@ -8,6 +8,8 @@ import { isAllowedOutboundUrl } from '../http/outbound-url.js'
 export interface Client {
   readonly id: string
   readonly metadata: Readonly<ClientMetadata>
+  /** `metadata` without `client_secret`: what the host's hooks see of the client (`RequestContext.client`). */
+  readonly metadataForHooks: Readonly<ClientMetadata>
   readonly authMethod: TokenEndpointAuthMethod
   readonly grantTypes: ReadonlySet<string>
   readonly deliveryMode: DeliveryMode | undefined
@@ -117,9 +119,11 @@ export function normalizeClient(
     ...(deliveryMode === undefined ? {} : { backchannel_token_delivery_mode: deliveryMode }),
     backchannel_user_code_parameter: input.backchannel_user_code_parameter ?? false,
   }
+  const { client_secret: _secret, ...withoutSecret } = metadata
   return Object.freeze({
     id: input.client_id,
     metadata: Object.freeze(metadata),
+    metadataForHooks: Object.freeze(withoutSecret),
     authMethod,
     grantTypes: new Set(grantTypes),
     deliveryMode,

@@ -23,6 +23,23 @@ export interface ReadRequest {
 /** Turns a raw form into the parameters to validate (e.g. unpacking a signed request object). */
 export type RequestParamsReader = (form: FormParams, client: Client) => ReadRequest | Promise<ReadRequest>
 
+/**
+ * Parameters that are credentials: the client's own (RFC 6749 §2.3.1, RFC 7521 §4.2) and the bearer
+ * token the OP will present to it (CIBA §7.1). The host's hooks never see them: they need none of
+ * them, and a hook that logs its context must not log a secret.
+ */
+const CREDENTIALS = ['client_secret', 'client_assertion', 'client_assertion_type', 'client_notification_token'] as const
+
+function withoutCredentials<T extends Readonly<Record<string, unknown>>>(params: T): T {
+  let out: Record<string, unknown> | undefined
+  for (const name of CREDENTIALS) {
+    if (params[name] === undefined) continue
+    out ??= { ...params }
+    delete out[name]
+  }
+  return out === undefined ? params : (Object.freeze(out) as T)
+}
+
 /** The default reader: plain parameters only; a `request` object is refused unless a reader handles it. */
 const plainParams: RequestParamsReader = (form, client) => {
   if (form['request'] !== undefined) {
@@ -60,8 +77,8 @@ export function createBackchannelAuthenticationEndpoint(deps: EndpointDeps, read
     const { params, requestObject } = isThenable(read) ? await read : read
     const request = validate(params, client)
     const ctx: RequestContext = requestObject === undefined
-      ? { client: client.metadata, params: request.params }
-      : { client: client.metadata, params: request.params, requestObject }
+      ? { client: client.metadataForHooks, params: withoutCredentials(request.params) }
+      : { client: client.metadataForHooks, params: withoutCredentials(request.params), requestObject: withoutCredentials(requestObject) }
     const found = resolveUser(request.hint, ctx, { users: settings.users, issuer: settings.issuer, keys: deps.keys })
     const user = isThenable(found) ? await found : found
     const policy = applyPolicy(request, user, client, ctx, deps)
