@@ -3,6 +3,7 @@
 // StorageUnavailableError.
 import assert from 'node:assert/strict'
 import { createServer, type Server, type Socket } from 'node:net'
+import { inspect } from 'node:util'
 import { after, before, describe, it } from 'node:test'
 import { StorageUnavailableError, type CibaStorage } from '@ciba-kit/core'
 import { createRedisStorage, recommendedRedisOptions, type RedisStorage } from '@ciba-kit/storage-redis'
@@ -99,6 +100,19 @@ describe('RedisStorage on a real Redis', { skip }, () => {
     const record = fixtures.authRequest(now())
     assert.equal(await storage.createAuthRequest(record, 60), true)
     assert.deepEqual(await storage.getAuthRequest(record.id), record)
+  })
+
+  it('a failed write never carries what it was writing (a client secret) into the error it raises', async () => {
+    const secret = 'secret-that-must-not-reach-a-log-0123456789'
+    const record = { clientId: 'wrongtype-client', metadata: { client_id: 'wrongtype-client' }, clientSecret: secret, createdAt: now() }
+    // A hash where the client's JSON belongs: the update script's GET fails with WRONGTYPE, and ioredis
+    // attaches the failed command, with its arguments, to the error reply.
+    await client.hset(`${prefix}client:wrongtype-client`, 'x', '1')
+    const error = await storage.updateClient(record, 0).then(() => undefined, (e: unknown) => e)
+    assert.ok(error instanceof StorageUnavailableError, String(error))
+    assert.match(String((error as Error & { cause?: Error }).cause?.message), /WRONGTYPE/)
+    const everything = inspect(error, { depth: Infinity, showHidden: true })
+    assert.equal(everything.includes(secret), false, everything)
   })
 
   it('refuses a client configured with its own keyPrefix', () => {
