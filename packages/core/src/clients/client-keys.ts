@@ -166,6 +166,16 @@ export class ClientKeys {
 
   async #fetchSet(uri: string): Promise<CacheEntry> {
     if (!this.#isAllowedUri(uri)) throw new ClientKeyError('unavailable', 'the client\'s jwks_uri is not an https URL')
+    try {
+      return await this.#download(uri)
+    } catch (error) {
+      // What the URL answered (its status, its content type, its size) is not told to the client: a
+      // jwks_uri may name an internal service, and the answer would describe it. The detail stays in `cause`.
+      throw new ClientKeyError('unavailable', 'the client\'s jwks_uri did not provide a usable JWK Set', { cause: error })
+    }
+  }
+
+  async #download(uri: string): Promise<CacheEntry> {
     let text: string
     try {
       const response = await this.#fetch(uri, {
