@@ -19,7 +19,8 @@ describe('queued notifications follow the registered client', () => {
     op = await startOp('express', {
       registration: { open: true },
       deliveryModes: ['poll', 'ping', 'push'],
-      delivery: { ca: testPki().ca, worker: false, timeoutMs: 2000 },
+      // The receivers are on 127.0.0.1: private addresses allowed for registered clients too.
+      delivery: { ca: testPki().ca, worker: false, timeoutMs: 2000, blockPrivateAddresses: false },
     })
     events = new EventLog(op.provider)
   })
@@ -88,5 +89,53 @@ describe('queued notifications follow the registered client', () => {
     await op.provider.deliveries.runOnce()
     assert.deepEqual(events.of('delivery.failed', q.authReqId).map((e) => e.reason), ['endpoint_removed'])
     assert.equal(at(oldReceiver, q.authReqId).length + at(newReceiver, q.authReqId).length, 0)
+  })
+})
+
+describe('private notification endpoints by default', () => {
+  let op: TestOp
+  let events: EventLog
+  let receiver: Receiver
+  before(async () => {
+    receiver = await startHttpsReceiver()
+    op = await startOp('express', {
+      registration: { open: true },
+      deliveryModes: ['poll', 'ping'],
+      // An operator's own client, configured statically, with its endpoint on a private network.
+      clients: [{ client_id: 'operator-ping', client_secret: 'operator-secret', grant_types: [CIBA], backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: `${receiver.origin}/operator` }],
+      delivery: { ca: testPki().ca, worker: false, timeoutMs: 2000 }, // blockPrivateAddresses: its default
+    })
+    events = new EventLog(op.provider)
+  })
+  after(async () => {
+    await op.close()
+    await receiver.close()
+  })
+  const at = (authReqId: string) => receiver.received.filter((r) => r.body.includes(authReqId))
+
+  async function approvedPing(auth: string): Promise<string> {
+    const started = await postForm(`${op.issuer}/backchannel-authentication`, { scope: 'openid', login_hint: 'alice', client_notification_token: `cnt-${Math.random().toString(36).slice(2)}` }, { authorization: auth })
+    assert.equal(started.status, 200, JSON.stringify(started.body))
+    const authReqId = started.body.auth_req_id as string
+    assert.deepEqual(await op.provider.approve(authReqId), { ok: true })
+    return authReqId
+  }
+
+  it('are refused to a client that registered itself: nothing is sent to 127.0.0.1', async () => {
+    const reg = await fetchJson(`${op.issuer}/register`, {
+      body: { grant_types: [CIBA], backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: `${receiver.origin}/registered` },
+    })
+    assert.equal(reg.status, 201, JSON.stringify(reg.body))
+    const authReqId = await approvedPing(basic(reg.body.client_id as string, reg.body.client_secret as string))
+    await op.provider.deliveries.runOnce()
+    assert.deepEqual(events.of('delivery.failed', authReqId).map((e) => e.reason), ['address_not_allowed'])
+    assert.equal(at(authReqId).length, 0)
+  })
+
+  it('are reached for the operator\'s own (static) client', async () => {
+    const authReqId = await approvedPing(basic('operator-ping', 'operator-secret'))
+    await op.provider.deliveries.runOnce()
+    assert.equal(events.of('delivery.delivered', authReqId).length, 1)
+    assert.equal(at(authReqId).length, 1)
   })
 })

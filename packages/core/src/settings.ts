@@ -173,7 +173,7 @@ export function resolveSettings(config: ProviderConfig): Settings {
     }),
     requestObjectMaxLifetime: positiveInteger(config.requestObjects?.maxLifetime ?? 3600, 'requestObjects.maxLifetime'),
     clientAssertionMaxLifetime: positiveInteger(config.clientAssertions?.maxLifetime ?? 600, 'clientAssertions.maxLifetime'),
-    delivery: resolveDeliverySettings(config.delivery, config.clock),
+    delivery: resolveDeliverySettings(config.delivery, config.clock, config.development?.allowHttpNotificationEndpoints === true),
     passUnknownRefreshTokens: config.passUnknownRefreshTokens ?? false,
     otherGrantTypes: config.otherGrantTypes ?? 'pass',
     clock: config.clock ?? (() => Math.floor(Date.now() / 1000)),

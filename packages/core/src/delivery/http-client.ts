@@ -22,14 +22,16 @@ export interface NotificationClientOptions {
   readonly maxResponseBytes: number
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
   readonly ca: readonly string[]
-  /** Refuse private, loopback and link-local destinations. */
-  readonly blockPrivateAddresses: boolean
 }
 
 /** The outbound HTTP client of the notification worker. */
 export interface NotificationClient {
-  /** POSTs `body` (JSON) to `endpoint` with `Authorization: Bearer <bearer>`. Never throws. */
-  send(endpoint: string, bearer: string, body: string): Promise<SendResult>
+  /**
+   * POSTs `body` (JSON) to `endpoint` with `Authorization: Bearer <bearer>`. Never throws. With
+   * `guarded`, a private, loopback or link-local destination is refused (checked on the resolved
+   * address, on connections of their own: a guarded request never reuses an unguarded one's socket).
+   */
+  send(endpoint: string, bearer: string, body: string, guarded: boolean): Promise<SendResult>
   /** Aborts attempts in flight (they resolve `aborted`) and closes idle connections. */
   close(): void
 }
@@ -67,13 +69,14 @@ export function createNotificationClient(options: NotificationClientOptions): No
   const secureContext: SecureContext | undefined = options.ca.length === 0
     ? undefined
     : createSecureContext({ ca: [...rootCertificates, ...options.ca] })
-  const lookup = options.blockPrivateAddresses ? guardedLookup : undefined
-  const agentOptions = { keepAlive: true, maxSockets: 64, noDelay: true, ...(lookup === undefined ? {} : { lookup }) }
-  const httpsAgent = new HttpsAgent(agentOptions)
-  const httpAgent = new HttpAgent(agentOptions)
+  const agentOptions = { keepAlive: true, maxSockets: 64, noDelay: true }
+  const agents = {
+    open: { https: new HttpsAgent(agentOptions), http: new HttpAgent(agentOptions) },
+    guarded: { https: new HttpsAgent({ ...agentOptions, lookup: guardedLookup }), http: new HttpAgent({ ...agentOptions, lookup: guardedLookup }) },
+  }
   const inFlight = new Set<AbortController>()
 
-  function send(endpoint: string, bearer: string, body: string): Promise<SendResult> {
+  function send(endpoint: string, bearer: string, body: string, guarded: boolean): Promise<SendResult> {
     let url: URL
     try {
       url = new URL(endpoint)
@@ -82,7 +85,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
     }
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
     // An IP literal never reaches `lookup`, so it is checked here.
-    if (options.blockPrivateAddresses && isIP(host) !== 0 && isPrivateAddress(host)) {
+    if (guarded && isIP(host) !== 0 && isPrivateAddress(host)) {
       return Promise.resolve({ outcome: 'failed', reason: 'address_not_allowed' })
     }
     const https = url.protocol === 'https:'
@@ -97,7 +100,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
       }
       const req = (https ? httpsRequest : httpRequest)(url, {
         method: 'POST',
-        agent: https ? httpsAgent : httpAgent,
+        agent: https ? agents[guarded ? 'guarded' : 'open'].https : agents[guarded ? 'guarded' : 'open'].http,
         signal: controller.signal,
         ...(https && secureContext !== undefined ? { secureContext } : {}),
         headers: {
@@ -144,8 +147,10 @@ export function createNotificationClient(options: NotificationClientOptions): No
     close() {
       for (const controller of inFlight) controller.abort()
       inFlight.clear()
-      httpsAgent.destroy()
-      httpAgent.destroy()
+      for (const pair of [agents.open, agents.guarded]) {
+        pair.https.destroy()
+        pair.http.destroy()
+      }
     },
   }
 }

@@ -26,8 +26,14 @@ export interface DeliveryOptions {
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number }
   /** Extra trusted CA certificates (PEM) for notification endpoints, added to Node's roots. */
   readonly ca?: string | readonly string[]
-  /** Refuse endpoints that are or resolve to private, loopback or link-local addresses. Default `false`. */
-  readonly blockPrivateAddresses?: boolean
+  /**
+   * Refuse endpoints that are, or resolve to, private, loopback or link-local addresses (no
+   * request forged into an internal network): `true` for every client; `'registered'` for the
+   * clients that registered themselves (RFC 7591), so that the operator's own clients may still be
+   * reached on a private network; `false` for none. Default `'registered'`, or `false` in
+   * development mode (`development.allowHttpNotificationEndpoints`).
+   */
+  readonly blockPrivateAddresses?: boolean | 'registered'
   /** Response body bytes read at most (the body is ignored). Default 4096. */
   readonly maxResponseBytes?: number
   /** Notifications in flight at once in this process. Default 16. */
@@ -50,7 +56,7 @@ export interface DeliverySettings {
   readonly timeoutMs: number
   readonly backoff: { readonly baseMs: number; readonly maxMs: number }
   readonly ca: readonly string[]
-  readonly blockPrivateAddresses: boolean
+  readonly blockPrivateAddresses: boolean | 'registered'
   readonly maxResponseBytes: number
   readonly concurrency: number
   /** How long a claimed notification is leased to this process, seconds (> one attempt). */
@@ -68,8 +74,12 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 }
 
 /** Validates {@link DeliveryOptions} and applies defaults. @throws ConfigurationError */
-export function resolveDeliverySettings(options: DeliveryOptions | undefined, providerClock: (() => number) | undefined): DeliverySettings {
+export function resolveDeliverySettings(options: DeliveryOptions | undefined, providerClock: (() => number) | undefined, development = false): DeliverySettings {
   const o = options ?? {}
+  const blockPrivateAddresses = o.blockPrivateAddresses ?? (development ? false : 'registered')
+  if (blockPrivateAddresses !== true && blockPrivateAddresses !== false && blockPrivateAddresses !== 'registered') {
+    throw new ConfigurationError(`delivery.blockPrivateAddresses must be true, false or 'registered', got ${String(blockPrivateAddresses)}`)
+  }
   const ca = o.ca === undefined ? [] : typeof o.ca === 'string' ? [o.ca] : [...o.ca]
   if (ca.some((pem) => typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----'))) {
     throw new ConfigurationError('delivery.ca must be PEM certificate(s)')
@@ -88,7 +98,7 @@ export function resolveDeliverySettings(options: DeliveryOptions | undefined, pr
     timeoutMs,
     backoff: Object.freeze(backoff),
     ca: Object.freeze(ca),
-    blockPrivateAddresses: o.blockPrivateAddresses ?? false,
+    blockPrivateAddresses,
     maxResponseBytes: positive(o.maxResponseBytes, 4096, 'maxResponseBytes'),
     concurrency: positive(o.concurrency, 16, 'concurrency'),
     // Twice the attempt timeout plus a margin for storage writes: a live worker never loses its lease.

@@ -177,7 +177,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryRunner {
     // Sealed at rest (storage/sealing.ts): opened only here, for the request that carries them.
     const [token, payload] = await Promise.all([openOrUndefined(record.notificationToken), openOrUndefined(record.payload)])
     if (token === undefined || payload === undefined) return giveUp(record, record.attempts, 'unsealable')
-    const result = await http.send(endpoint, token, payload)
+    const guarded = ds.blockPrivateAddresses === true || (ds.blockPrivateAddresses === 'registered' && client.source === 'registered')
+    const result = await http.send(endpoint, token, payload, guarded)
     const attempts = record.attempts + 1
     const base = { deliveryId: record.id, authReqId: record.authReqId, clientId: record.clientId, kind: record.kind, attempts }
     switch (result.outcome) {
