@@ -27,8 +27,10 @@ function invalidClient(description: string): OAuthError {
 /**
  * Authenticates the client at the token or backchannel authentication endpoint
  * (RFC 6749 §2.3, OIDC Core §9, RFC 7523 §2.2). Exactly one method per request; the method must
- * be the one the client registered. Failures are `401 invalid_client` that never say whether the
- * client exists.
+ * be the one the client registered. Failures before a credential is checked are one
+ * `401 invalid_client` ("client authentication failed") whether the client is unknown or registered
+ * for another method, so an unauthenticated caller learns neither; a JWT assertion presented for a
+ * client that does use JWTs is told what is wrong with it (its signature, `aud`, `exp`, ...).
  */
 export async function authenticateClient(req: NeutralRequest, form: FormParams, ctx: ClientAuthContext): Promise<Client> {
   const authorization = headerValue(req.headers, 'authorization')
@@ -46,7 +48,7 @@ export async function authenticateClient(req: NeutralRequest, form: FormParams, 
       throw new OAuthError('invalid_request', { description: 'client_id does not match the authenticated client' })
     }
     const client = await ctx.clients.find(basic.clientId)
-    if (client === undefined || client.authMethod !== 'client_secret_basic') throw authFailure(client, 'client_secret_basic')
+    if (client === undefined || client.authMethod !== 'client_secret_basic') throw invalidClient('client authentication failed')
     if (!(await secretMatches(client, basic.clientSecret))) throw invalidClient('client authentication failed')
     return client
   }
@@ -58,7 +60,7 @@ export async function authenticateClient(req: NeutralRequest, form: FormParams, 
     if (clientId === undefined) throw invalidClient('client authentication failed')
     const client = await ctx.clients.find(clientId)
     if (client === undefined || (client.authMethod !== 'client_secret_jwt' && client.authMethod !== 'private_key_jwt')) {
-      throw authFailure(client, 'a JWT assertion')
+      throw invalidClient('client authentication failed')
     }
     if (ctx.verifyAssertion === undefined) throw invalidClient('client authentication failed')
     await ctx.verifyAssertion(assertion, client, ctx.audience)
@@ -68,8 +70,8 @@ export async function authenticateClient(req: NeutralRequest, form: FormParams, 
   const clientId = form['client_id']
   if (clientId === undefined) throw invalidClient('client authentication is required')
   const client = await ctx.clients.find(clientId)
-  if (postSecret === undefined) throw authFailure(client, 'no authentication')
-  if (client === undefined || client.authMethod !== 'client_secret_post') throw authFailure(client, 'client_secret_post')
+  if (postSecret === undefined) throw invalidClient('client authentication failed')
+  if (client === undefined || client.authMethod !== 'client_secret_post') throw invalidClient('client authentication failed')
   if (!(await secretMatches(client, postSecret))) throw invalidClient('client authentication failed')
   return client
 }
@@ -82,11 +84,6 @@ async function secretMatches(client: Client, presented: string): Promise<boolean
   if (client.secretBytes !== undefined) return secretMatchesBytes(presented, client.secretBytes)
   if (client.verifySecret !== undefined) return (await client.verifySecret(presented)) === true
   return false
-}
-
-function authFailure(client: Client | undefined, used: string): OAuthError {
-  if (client === undefined) return invalidClient('client authentication failed')
-  return invalidClient(`client is registered for ${client.authMethod}, not ${used}`)
 }
 
 /** The `iss` of an (unverified) assertion, only to find which client's keys verify it. */
