@@ -171,4 +171,15 @@ describe('registration behind a host JSON body parser (express.json())', () => {
       await op.close()
     }
   })
+
+  it('holds the parsed body to the registration limit, however much the host parser allows', async () => {
+    const op = await startOp('express', { registration: { open: true } }, (app) => void (app as express.Express).use(express.json({ limit: '10mb' })))
+    try {
+      const res = await fetchJson(`${op.issuer}/register`, { body: { backchannel_token_delivery_mode: 'poll', client_name: 'x'.repeat(100_000) } })
+      assert.equal(res.status, 413, JSON.stringify(res.body).slice(0, 200))
+      assert.equal(res.body.error, 'invalid_request')
+    } finally {
+      await op.close()
+    }
+  })
 })

@@ -32,13 +32,27 @@ function bearerToken(req: NeutralRequest): string {
   return match[1]!
 }
 
+/** Bytes of `value` as JSON (`Infinity` when it cannot be serialised). */
+function jsonSize(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '')
+  } catch {
+    return Infinity
+  }
+}
+
 /** Reads the JSON body (RFC 7591 §3.1: `application/json`), bounded by `limit` bytes. */
 function readJson(req: NeutralRequest, limit: number): unknown {
   if (!hasMediaType(req, 'application/json')) throw new OAuthError('invalid_request', { description: 'content type must be application/json' })
   const body = req.body
   if (body === undefined) throw new OAuthError('invalid_client_metadata', { description: 'client metadata are required' })
-  if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body // a host parser already produced it
-  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
+  // A host parser already produced it: held to the same limit as the bytes it came from would be
+  // (the host's parser may allow far more than registration does; what is registered is stored).
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : jsonSize(body)
+  if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    if (size > limit) throw new OAuthError('invalid_request', { description: `request body exceeds ${limit} bytes`, status: 413 })
+    return body
+  }
   if (size > limit) throw new OAuthError('invalid_request', { description: `request body exceeds ${limit} bytes`, status: 413 })
   try {
     return JSON.parse(typeof body === 'string' ? body : decoder.decode(body)) as unknown
