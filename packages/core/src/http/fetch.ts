@@ -4,6 +4,7 @@ import { DEFAULT_BODY_TIMEOUT, servedPath } from './node.js'
 import { selectEndpoints, type EndpointKey } from './select-endpoints.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from './types.js'
 import { readStreamLimited } from './read-stream.js'
+import { watchDeadline } from './deadlines.js'
 
 /** Options for {@link createFetchHandler}. */
 export interface FetchHandlerOptions {
@@ -96,16 +97,16 @@ export async function readFetchBody(request: Request, limit: number, timeoutSeco
   if (request.body === null) return undefined
   const reading = readStreamLimited(request.body, limit, 'release')
   reading.catch(() => {}) // a read that fails after the deadline has nobody left to tell
-  let timer: ReturnType<typeof setTimeout> | undefined
+  let unwatch = (): void => {}
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new OAuthError('invalid_request', { description: `request body not received within ${timeoutSeconds} seconds`, status: 408 })), timeoutSeconds * 1000)
+    unwatch = watchDeadline(timeoutSeconds, () => reject(new OAuthError('invalid_request', { description: `request body not received within ${timeoutSeconds} seconds`, status: 408 })))
   })
   try {
     const bytes = await Promise.race([reading, deadline])
     if (bytes === undefined) throw tooLarge(limit)
     return bytes
   } finally {
-    clearTimeout(timer)
+    unwatch()
   }
 }
 

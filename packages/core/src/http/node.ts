@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { OAuthError } from '../errors/oauth-error.js'
+import { watchDeadline } from './deadlines.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from './types.js'
 
 /** What a provider offers a Node-based adapter. */
@@ -80,11 +81,11 @@ export function readBody(req: IncomingMessage, limit: number, timeoutSeconds = D
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    const timer = setTimeout(() => {
+    const unwatch = watchDeadline(timeoutSeconds, () => {
       cleanup()
       req.resume() // discard the rest; the 408 closes the connection
       reject(new OAuthError('invalid_request', { description: `request body not received within ${timeoutSeconds} seconds`, status: 408 }))
-    }, timeoutSeconds * 1000)
+    })
     const onData = (chunk: Buffer): void => {
       size += chunk.length
       if (size > limit) {
@@ -104,7 +105,7 @@ export function readBody(req: IncomingMessage, limit: number, timeoutSeconds = D
       reject(new OAuthError('invalid_request', { description: 'the request body could not be read', cause: error }))
     }
     const cleanup = (): void => {
-      clearTimeout(timer)
+      unwatch()
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('error', onError)
