@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CLIENTS, basicAuth } from '../config.js'
+import { CLIENTS, CONTROL_PREFIX, basicAuth } from '../config.js'
 import { median } from '../report.js'
 import { CHILD_EXEC_ARGV, stopChild } from '../targets.js'
 import type { ScaleLoadReply, ScaleLoadRequest, ScaleStats } from './scale-load.js'
@@ -106,7 +106,7 @@ export async function httpScale(options: HttpScaleOptions): Promise<HttpScaleRes
       for (const server of [...servers.slice(shift), ...servers.slice(0, shift)]) server.runs.push(await measure(server, options.polls))
     }
     for (const server of servers) {
-      const memory = (await (await fetch(`http://127.0.0.1:${server.port}/__bench/memory`, { method: 'POST' })).json()) as { heapUsed: number }
+      const memory = (await (await fetch(`http://127.0.0.1:${server.port}${CONTROL_PREFIX}memory`, { method: 'POST' })).json()) as { heapUsed: number }
       lines.push(`poll over HTTP, ${server.label}: ${summarize(server.runs)}; target heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`)
     }
   } finally {

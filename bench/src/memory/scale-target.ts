@@ -20,7 +20,7 @@ import { serve, type Control } from '../targets/serve.js'
 import { IdArena, authenticate, settledHeap, writeIds } from './drive.js'
 
 /** Lifetime of the pending requests: longer than any run (the clock moves 5 s per epoch). */
-export const SCALE_EXPIRY = 3600
+const SCALE_EXPIRY = 3600
 
 const [kind, sizeArg, idsFile] = process.argv.slice(2)
 const size = Number(sizeArg)

@@ -69,8 +69,8 @@ export async function authenticateClient(req: NeutralRequest, form: FormParams, 
 
   const clientId = form['client_id']
   if (clientId === undefined) throw invalidClient('client authentication is required')
-  const client = await ctx.clients.find(clientId)
   if (postSecret === undefined) throw invalidClient('client authentication failed')
+  const client = await ctx.clients.find(clientId)
   if (client === undefined || client.authMethod !== 'client_secret_post') throw invalidClient('client authentication failed')
   if (!(await secretMatches(client, postSecret))) throw invalidClient('client authentication failed')
   return client

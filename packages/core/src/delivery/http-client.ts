@@ -89,6 +89,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
       return Promise.resolve({ outcome: 'failed', reason: 'address_not_allowed' })
     }
     const https = url.protocol === 'https:'
+    const pool = guarded ? agents.guarded : agents.open
     const controller = new AbortController()
     inFlight.add(controller)
     return new Promise<SendResult>((resolve) => {
@@ -100,7 +101,7 @@ export function createNotificationClient(options: NotificationClientOptions): No
       }
       const req = (https ? httpsRequest : httpRequest)(url, {
         method: 'POST',
-        agent: https ? agents[guarded ? 'guarded' : 'open'].https : agents[guarded ? 'guarded' : 'open'].http,
+        agent: https ? pool.https : pool.http,
         signal: controller.signal,
         ...(https && secureContext !== undefined ? { secureContext } : {}),
         headers: {

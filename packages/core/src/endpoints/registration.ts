@@ -4,6 +4,7 @@ import { createRegistrationCheck, type RegistrationPolicy } from '../clients/reg
 import type { ClientPolicy } from '../clients/registry.js'
 import { OAuthError } from '../errors/oauth-error.js'
 import { emptyResponse, headerValue, jsonResponse, type NeutralRequest, type NeutralResponse } from '../http/types.js'
+import { bodyTooLarge } from '../http/node.js'
 import { hasMediaType } from '../request/form.js'
 import type { ClientRecord } from '../storage/types.js'
 import { randomId, secretsEqual, tokenId } from '../tokens/hashes.js'
@@ -46,14 +47,12 @@ function readJson(req: NeutralRequest, limit: number): unknown {
   if (!hasMediaType(req, 'application/json')) throw new OAuthError('invalid_request', { description: 'content type must be application/json' })
   const body = req.body
   if (body === undefined) throw new OAuthError('invalid_client_metadata', { description: 'client metadata are required' })
-  // A host parser already produced it: held to the same limit as the bytes it came from would be
-  // (the host's parser may allow far more than registration does; what is registered is stored).
-  const size = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : jsonSize(body)
-  if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
-    if (size > limit) throw new OAuthError('invalid_request', { description: `request body exceeds ${limit} bytes`, status: 413 })
-    return body
-  }
-  if (size > limit) throw new OAuthError('invalid_request', { description: `request body exceeds ${limit} bytes`, status: 413 })
+  const raw = typeof body === 'string' || body instanceof Uint8Array
+  // A body a host parser already produced is held to the same limit, as JSON (the host's parser
+  // may allow far more than registration does, and what is registered is stored).
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : raw ? body.byteLength : jsonSize(body)
+  if (size > limit) throw bodyTooLarge(limit)
+  if (!raw) return body
   try {
     return JSON.parse(typeof body === 'string' ? body : decoder.decode(body)) as unknown
   } catch {

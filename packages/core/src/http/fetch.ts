@@ -1,6 +1,6 @@
 import { OAuthError } from '../errors/oauth-error.js'
 import type { CibaProvider } from '../provider.js'
-import { DEFAULT_BODY_TIMEOUT, servedPath } from './node.js'
+import { bodyTooLarge, bodyTooSlow, DEFAULT_BODY_TIMEOUT, servedPath } from './node.js'
 import { selectEndpoints, type EndpointKey } from './select-endpoints.js'
 import { jsonResponse, type NeutralRequest, type NeutralResponse } from './types.js'
 import { readStreamLimited } from './read-stream.js'
@@ -93,25 +93,21 @@ export async function readFetchBody(request: Request, limit: number, timeoutSeco
   // The rest of an oversize (or overdue) body is left unread, not cancelled: cancelling would tear
   // down the connection in some runtimes before the answer is written; `Connection: close` lets the
   // server drop it.
-  if (declared !== null && Number(declared) > limit) throw tooLarge(limit)
+  if (declared !== null && Number(declared) > limit) throw bodyTooLarge(limit)
   if (request.body === null) return undefined
   const reading = readStreamLimited(request.body, limit, 'release')
   reading.catch(() => {}) // a read that fails after the deadline has nobody left to tell
   let unwatch = (): void => {}
   const deadline = new Promise<never>((_, reject) => {
-    unwatch = watchDeadline(timeoutSeconds, () => reject(new OAuthError('invalid_request', { description: `request body not received within ${timeoutSeconds} seconds`, status: 408 })))
+    unwatch = watchDeadline(timeoutSeconds, () => reject(bodyTooSlow(timeoutSeconds)))
   })
   try {
     const bytes = await Promise.race([reading, deadline])
-    if (bytes === undefined) throw tooLarge(limit)
+    if (bytes === undefined) throw bodyTooLarge(limit)
     return bytes
   } finally {
     unwatch()
   }
-}
-
-function tooLarge(limit: number): OAuthError {
-  return new OAuthError('invalid_request', { description: `request body exceeds ${limit} bytes`, status: 413 })
 }
 
 /** Path and raw query of an absolute URL, without a `URL` object on the hot path. */

@@ -74,7 +74,7 @@ export const DEFAULT_BODY_TIMEOUT = 10
  */
 export function readBody(req: IncomingMessage, limit: number, timeoutSeconds = DEFAULT_BODY_TIMEOUT): Promise<Uint8Array> {
   const declared = req.headers['content-length']
-  if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit))
+  if (declared !== undefined && Number(declared) > limit) return Promise.reject(bodyTooLarge(limit))
   // A host's parser read the stream already and left nothing we recognise (`{}`): no 'end' will come.
   if (req.readableEnded) return Promise.resolve(NO_BODY)
   // Plain 'data'/'end' listeners: cheaper per request than an async iterator over the stream.
@@ -84,14 +84,14 @@ export function readBody(req: IncomingMessage, limit: number, timeoutSeconds = D
     const unwatch = watchDeadline(timeoutSeconds, () => {
       cleanup()
       req.resume() // discard the rest; the 408 closes the connection
-      reject(new OAuthError('invalid_request', { description: `request body not received within ${timeoutSeconds} seconds`, status: 408 }))
+      reject(bodyTooSlow(timeoutSeconds))
     })
     const onData = (chunk: Buffer): void => {
       size += chunk.length
       if (size > limit) {
         cleanup()
         req.resume()
-        reject(tooLarge(limit))
+        reject(bodyTooLarge(limit))
         return
       }
       chunks.push(chunk)
@@ -116,8 +116,14 @@ export function readBody(req: IncomingMessage, limit: number, timeoutSeconds = D
   })
 }
 
-function tooLarge(limit: number): OAuthError {
+/** `413`: a request body over `limit` bytes (every adapter, and registration's own limit). */
+export function bodyTooLarge(limit: number): OAuthError {
   return new OAuthError('invalid_request', { description: `request body exceeds ${limit} bytes`, status: 413 })
+}
+
+/** `408`: a request body that did not all arrive within `seconds`. */
+export function bodyTooSlow(seconds: number): OAuthError {
+  return new OAuthError('invalid_request', { description: `request body not received within ${seconds} seconds`, status: 408 })
 }
 
 function formForHost(body: Uint8Array): Record<string, string> | undefined {
